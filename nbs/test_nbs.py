@@ -117,3 +117,17 @@ def test_train_notebook_rejects_bad_parameter(tmp_path):
         _papermill(NBS / 'train.ipynb', tmp_path / 'bad.ipynb', ssl_method='barlow', stage1_epochs=1,
                    out_dir=str(tmp_path / 'runs'))
     assert not (tmp_path / 'runs').exists()
+
+
+def test_explore_reconstructions(tmp_path):
+    "The reconstructions notebook compares a baseline and an NC-VQVAE run (trained tiny here)."
+    from ncvqvae.data import load_ucr
+    from ncvqvae.stage1 import Stage1Config, TrainConfig, train_stage1
+    ds = load_ucr('SyntheticCBF')
+    for method, name in (('none', 'vqvae'), ('barlowtwins', 'barlowtwins-warp')):
+        train_stage1(Stage1Config(length=ds.length, ssl_method=method, proj_hidden=64, proj_dim=64),
+                     TrainConfig(epochs=2, batch_size=16, device='cpu', probe_every=2),
+                     ds, tmp_path / 'runs' / 'SyntheticCBF' / name / 'seed1', progress=False)
+    nb = _papermill(NBS / 'explore' / 'reconstructions.ipynb', tmp_path / 'rec.ipynb',
+                    runs_dir=str(tmp_path / 'runs'), max_tsne=200)
+    assert json.dumps(nb['cells']).count('image/png') >= 4

@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import ncvqvae
-from .core import (check_choice, seed_everything, make_generator, get_device, atomic_torch_save,
-                          atomic_write_json, append_jsonl, read_jsonl, truncate_jsonl, config_from_dict)
+from .core import check_choice, seed_everything, make_generator, get_device, atomic_write_json, read_jsonl, config_from_dict
+from .loop import fit, load_checkpoint
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft
 from .encdec import Encoder, Decoder, n_downsample, latent_size
@@ -26,8 +26,8 @@ from .ssl import SSL_METHODS, Projector, pool_latent, ssl_loss, default_ssl_weig
 from .probes import run_probes
 
 # %% auto #0
-__all__ = ['CKPT_NAME', 'Stage1Config', 'NCVQVAE', 'TrainConfig', 'config_name', 'load_checkpoint', 'encode_split',
-           'probe_splits', 'train_stage1', 'stage1_summary', 'load_stage1']
+__all__ = ['CKPT_NAME', 'Stage1Config', 'NCVQVAE', 'TrainConfig', 'config_name', 'encode_split', 'probe_splits', 'train_stage1',
+           'stage1_summary', 'load_stage1']
 
 # %% ../nbs/13_stage1.ipynb #c005
 @dataclass(frozen=True)
@@ -175,28 +175,6 @@ def config_name(ssl_method: str, augmentations: str) -> str:
     return 'vqvae' if ssl_method == 'none' else f'{ssl_method}-{augmentations}'
 
 # %% ../nbs/13_stage1.ipynb #c015
-def _rng_state(gens: dict) -> dict:
-    np_state = np.random.get_state()
-    st = {'python': random.getstate(), 'numpy': [np_state[0], np_state[1].tolist(), *np_state[2:]],
-          'torch': torch.get_rng_state(), **{k: g.get_state() for k, g in gens.items()}}
-    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
-    return st
-
-def _set_rng_state(st: dict, gens: dict):
-    random.setstate(tuple(tuple(x) if isinstance(x, list) else x for x in st['python']))
-    np.random.set_state((st['numpy'][0], np.array(st['numpy'][1], dtype=np.uint32), *st['numpy'][2:]))
-    torch.set_rng_state(st['torch'])
-    for k, g in gens.items(): g.set_state(st[k])
-    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
-
-def load_checkpoint(path, map_location='cpu') -> dict:
-    "Load a checkpoint written by this package (weights only), with a clear error if it is unreadable."
-    try: return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:
-        raise RuntimeError(f'checkpoint {path} could not be read ({type(e).__name__}: {e}); '
-                           f'delete it to start the run afresh') from e
-
-# %% ../nbs/13_stage1.ipynb #c017
 @torch.no_grad()
 def encode_split(model: NCVQVAE, X: torch.Tensor, batch_size: int = 1024) -> dict:
     "One eval-mode pass over X: `mse` (time domain), `recon` (time + frequency), probe `features`, `tokens`."
@@ -218,91 +196,54 @@ def probe_splits(ev_train: dict, y_train, ev_test: dict, y_test) -> dict:
     "SVM and KNN probe accuracies from two `encode_split` results."
     return run_probes(ev_train['features'], np.asarray(y_train), ev_test['features'], np.asarray(y_test))
 
-# %% ../nbs/13_stage1.ipynb #c019
+# %% ../nbs/13_stage1.ipynb #c017
 CKPT_NAME = 'stage1.pt'
 
 def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
                  on_epoch_end: Callable | None = None, progress: bool = True):
     "Train (or resume) stage 1 into `run_dir`; returns the trained model in eval mode and the final summary."
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path, metrics_path = run_dir / CKPT_NAME, run_dir / 'metrics.jsonl'
+    run_dir = Path(run_dir)
     config = {'model': asdict(model_cfg), 'train': asdict(train_cfg), 'dataset': ds.name}
     dev = get_device(train_cfg.device)
     if ds.X_train.shape[1:] != (model_cfg.in_channels, model_cfg.length):
         raise ValueError(f'dataset {ds.name} has series of shape {ds.X_train.shape[1:]}, the model expects '
                          f'{(model_cfg.in_channels, model_cfg.length)}; build Stage1Config(length=..., in_channels=...) from the data')
-
     seed_everything(train_cfg.seed)
     model = NCVQVAE(model_cfg).to(dev)
     X_tr, X_te = torch.as_tensor(ds.X_train, device=dev), torch.as_tensor(ds.X_test, device=dev)
-    n = len(X_tr)
-    steps_per_epoch = max(1, math.ceil(n / train_cfg.batch_size))
-    opt = torch.optim.AdamW(model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
+    steps_per_epoch = max(1, math.ceil(len(X_tr) / train_cfg.batch_size))
+    opt = torch.optim.AdamW(model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay,
+                            fused=dev.type in ('cpu', 'cuda'))   # one fused kernel: ~6x faster on the 34M-parameter projector
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=train_cfg.epochs * steps_per_epoch, eta_min=0.0)
     gens = {'shuffle': make_generator(train_cfg.seed, dev), 'augment': make_generator(train_cfg.seed + 1, dev)}
-    start = 1
-    if ckpt_path.exists():
-        ck = load_checkpoint(ckpt_path, map_location=dev)
-        if ck['config'] != config:
-            raise ValueError(f'{ckpt_path} was written by a different configuration; use another out_dir or delete '
-                             f'the run folder to start afresh.\n saved: {ck["config"]}\n now:   {config}')
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-        _set_rng_state(ck['rng'], gens)
-        start = ck['epoch'] + 1
-        truncate_jsonl(metrics_path, lambda r: r.get('epoch', 0) <= ck['epoch'])
-    else:
-        truncate_jsonl(metrics_path, lambda r: False)
-    atomic_write_json(run_dir / 'config.json', config)
-
-    def save(epoch):
-        atomic_torch_save({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'scheduler': sched.state_dict(),
-                           'rng': _rng_state(gens), 'epoch': epoch, 'config': config,
-                           'version': ncvqvae.__version__}, ckpt_path)
-
     ssl = model_cfg.ssl_method != 'none'
-    y_train, y_test = np.asarray(ds.y_train), np.asarray(ds.y_test)
-    model.train()
-    bar = tqdm(range(start, train_cfg.epochs + 1), desc=f'stage 1 {ds.name}', disable=not progress,
-               initial=start - 1, total=train_cfg.epochs)
-    record = {}
-    for epoch in bar:
-        t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=gens['shuffle'], device=dev)
-        sums, counts = {}, torch.zeros(model_cfg.n_codes, device=dev)
-        for s in range(steps_per_epoch):
-            idx_b = perm[s * train_cfg.batch_size:(s + 1) * train_cfg.batch_size]
-            if len(idx_b) < 2: continue                   # BatchNorm needs two samples
-            x = X_tr[idx_b]                                # (b, C, L)
-            x_aug = augment(x, train_cfg.augmentations, gens['augment']) if ssl else None
-            _, losses, tok = model(x, x_aug)
-            opt.zero_grad(set_to_none=True)
-            losses['loss'].backward()
-            opt.step(); sched.step()
-            for k, v in losses.items(): sums[k] = sums.get(k, 0.0) + v.detach() * len(idx_b)
-            counts += torch.bincount(tok.flatten(), minlength=model_cfg.n_codes)
-        record = {'epoch': epoch, **{k: (v / n).item() for k, v in sums.items()}, 'lr': opt.param_groups[0]['lr']}
-        bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
-        if bad:
-            raise FloatingPointError(
-                f'stage 1 loss became non-finite at epoch {epoch} ({", ".join(f"{k}={record[k]}" for k in bad)}). '
-                f'The last good checkpoint ({ckpt_path}, epoch {start - 1 if not ckpt_path.exists() else load_checkpoint(ckpt_path)["epoch"]}) '
-                f'and metrics are kept; lower lr or check the data for NaN/inf, then rerun to resume.')
+    counts = torch.zeros(model_cfg.n_codes, device=dev)       # code usage over the epoch
+
+    def step(idx):
+        x = X_tr[idx]                                          # (b, C, L)
+        x_aug = augment(x, train_cfg.augmentations, gens['augment']) if ssl else None
+        _, losses, tokens = model(x, x_aug)
+        counts.add_(torch.bincount(tokens.flatten(), minlength=model_cfg.n_codes))
+        return losses
+
+    def epoch_end(epoch, last):
         p = counts / counts.sum()
-        record['perplexity'] = torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item()
-        record['usage'] = (counts > 0).float().mean().item()
-        record['epoch_seconds'] = time.perf_counter() - t0
-        last = epoch == train_cfg.epochs
+        rec = {'perplexity': torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item(),
+               'usage': (counts > 0).float().mean().item()}
+        counts.zero_()
         do_val, do_probe = epoch % train_cfg.val_every == 0 or last, epoch % train_cfg.probe_every == 0 or last
         if do_val or do_probe:
             ev_te = encode_split(model, X_te)
-            record.update(val_mse=ev_te['mse'], val_recon=ev_te['recon'])
+            rec.update(val_mse=ev_te['mse'], val_recon=ev_te['recon'])
         if do_probe:
-            record.update({f'probe_{k}': v for k, v in probe_splits(encode_split(model, X_tr), y_train, ev_te, y_test).items()})
-        append_jsonl(metrics_path, record)
-        if epoch % train_cfg.ckpt_every == 0 or last: save(epoch)
-        bar.set_postfix(loss=f"{record['loss']:.4f}", ppl=f"{record['perplexity']:.1f}")
-        if on_epoch_end is not None: on_epoch_end(epoch, record)
-    model.eval()
+            rec.update({f'probe_{k}': v for k, v in probe_splits(encode_split(model, X_tr), ds.y_train, ev_te, ds.y_test).items()})
+        return rec
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(run_dir / 'config.json', config)
+    fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
+        ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
+        desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')
     return model, stage1_summary(model, ds, run_dir)
 
 def stage1_summary(model, ds, run_dir) -> dict:
