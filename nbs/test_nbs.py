@@ -102,10 +102,12 @@ def test_explore_augmentations(tmp_path):
 def test_train_notebook(tmp_path, ssl_method):
     "train.ipynb through papermill with tiny epochs writes the whole run record."
     _papermill(NBS / 'train.ipynb', tmp_path / 'train.ipynb', ssl_method=ssl_method, augmentations='gauss',
-               stage1_epochs=2, out_dir=str(tmp_path / 'runs'), device='cpu', val_every=1, probe_every=2, ckpt_every=1)
+               stage1_epochs=2, stage2_epochs=2, out_dir=str(tmp_path / 'runs'), device='cpu', val_every=1,
+               probe_every=2, ckpt_every=1, n_samples_per_class=2)
     name = 'vqvae' if ssl_method == 'none' else f'{ssl_method}-gauss'
     run = tmp_path / 'runs' / 'SyntheticCBF' / name / 'seed1'
-    for f in ('config.json', 'metrics.jsonl', 'stage1.pt', 'summary_stage1.json', 'reconstructions.png'):
+    for f in ('config.json', 'metrics.jsonl', 'stage1.pt', 'summary_stage1.json', 'reconstructions.png',
+              'metrics_stage2.jsonl', 'stage2.pt', 'summary_stage2.json', 'samples_per_class.png', 'samples_unconditional.png'):
         assert (run / f).exists(), f
     summary = json.loads((run / 'summary_stage1.json').read_text())
     assert 0 <= summary['svm'] <= 1 and summary['test_mse'] > 0

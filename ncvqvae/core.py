@@ -13,8 +13,8 @@ import torch
 
 # %% auto #0
 __all__ = ['DEVICES', 'check_choice', 'seed_everything', 'make_generator', 'get_device', 'project_root', 'outputs_dir',
-           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'append_jsonl', 'read_jsonl',
-           'truncate_jsonl', 'config_from_dict']
+           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json', 'append_jsonl',
+           'read_jsonl', 'truncate_jsonl', 'config_from_dict']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -104,6 +104,13 @@ def atomic_torch_save(obj, path) -> Path:
 def read_json(path):
     "Read a JSON file."
     return json.loads(Path(path).read_text())
+
+def update_json(path, updates: dict) -> dict:
+    "Merge `updates` into the JSON object at `path` (created if missing), atomically; returns the result."
+    path = Path(path)
+    d = {**(read_json(path) if path.exists() else {}), **updates}
+    atomic_write_json(path, d)
+    return d
 
 # %% ../nbs/00_core.ipynb #c020
 def append_jsonl(path, record: dict) -> None:

@@ -114,7 +114,7 @@ class MaskGIT(nn.Module):
         b, n = tokens.shape
         if n != self.cfg.n_tokens: raise ValueError(f'tokens have N={n} positions, the prior was built for n_tokens={self.cfg.n_tokens}')
         if labels is None: labels = torch.full((b,), self.uncond, dtype=torch.long, device=tokens.device)
-        e = self.code_embed[tokens.masked_fill(mask, 0)]                            # (b, N, code_dim); masked values unused
+        e = F.embedding(tokens.masked_fill(mask, 0), self.code_embed)   # (b, N, code_dim); deterministic backward, unlike indexing
         e = torch.where(mask[..., None], self.mask_embed.to(e.dtype), e)            # (b, N, code_dim)
         x = self.in_proj(e) + self.pos                                              # (b, N, width)
         x = torch.cat([self.class_embed(labels)[:, None], x], dim=1)                # (b, 1 + N, width)

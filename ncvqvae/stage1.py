@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import ncvqvae
-from .core import check_choice, seed_everything, make_generator, get_device, atomic_write_json, read_jsonl, config_from_dict
+from .core import check_choice, seed_everything, make_generator, get_device, atomic_write_json, update_json, read_jsonl, config_from_dict
 from .loop import fit, load_checkpoint
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft
@@ -239,8 +239,7 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
             rec.update({f'probe_{k}': v for k, v in probe_splits(encode_split(model, X_tr), ds.y_train, ev_te, ds.y_test).items()})
         return rec
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(run_dir / 'config.json', config)
+    update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg)}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
         ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
         desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')
