@@ -103,7 +103,8 @@ def test_train_notebook(tmp_path, ssl_method):
     "train.ipynb through papermill with tiny epochs writes the whole run record."
     _papermill(NBS / 'train.ipynb', tmp_path / 'train.ipynb', ssl_method=ssl_method, augmentations='gauss',
                stage1_epochs=2, stage2_epochs=2, out_dir=str(tmp_path / 'runs'), device='cpu', val_every=1,
-               probe_every=2, ckpt_every=1, n_samples_per_class=2)
+               probe_every=2, ckpt_every=1, n_samples_per_class=2, evaluate=ssl_method == 'vibcreg', fcn_epochs=2,
+               cas_epochs=2, n_cas=20)
     name = 'vqvae' if ssl_method == 'none' else f'{ssl_method}-gauss'
     run = tmp_path / 'runs' / 'SyntheticCBF' / name / 'seed1'
     for f in ('config.json', 'metrics.jsonl', 'stage1.pt', 'summary_stage1.json', 'reconstructions.png',
@@ -111,6 +112,11 @@ def test_train_notebook(tmp_path, ssl_method):
         assert (run / f).exists(), f
     summary = json.loads((run / 'summary_stage1.json').read_text())
     assert 0 <= summary['svm'] <= 1 and summary['test_mse'] > 0
+    assert (run / 'eval.json').exists() == (ssl_method == 'vibcreg')       # evaluate=False skips the evaluation
+    if ssl_method == 'vibcreg':
+        _papermill(NBS / 'evaluate.ipynb', tmp_path / 'evaluate.ipynb', run_dir=str(run), n_cas=20, fcn_epochs=2, cas_epochs=2)
+        res = json.loads((run / 'eval.json').read_text())
+        assert {'svm', 'knn', 'recon_mse', 'fid', 'is_mean', 'cas'} <= set(res) and res['config'] == 'vibcreg-gauss'
 
 
 def test_train_notebook_rejects_bad_parameter(tmp_path):
@@ -133,3 +139,156 @@ def test_explore_reconstructions(tmp_path):
     nb = _papermill(NBS / 'explore' / 'reconstructions.ipynb', tmp_path / 'rec.ipynb',
                     runs_dir=str(tmp_path / 'runs'), max_tsne=200)
     assert json.dumps(nb['cells']).count('image/png') >= 4
+
+
+def test_explore_generation(tmp_path):
+    "The generation notebook draws samples, token maps and the decoding trace from a tiny trained run."
+    from ncvqvae.data import load_ucr
+    from ncvqvae.stage1 import Stage1Config, TrainConfig, train_stage1
+    from ncvqvae.stage2 import Stage2TrainConfig, prior_config, train_stage2
+    ds = load_ucr('SyntheticCBF')
+    run_dir = tmp_path / 'runs' / 'SyntheticCBF' / 'barlowtwins-warp' / 'seed1'
+    stage1_model, _ = train_stage1(Stage1Config(length=ds.length, ssl_method='barlowtwins', proj_hidden=64, proj_dim=64),
+                                   TrainConfig(epochs=2, batch_size=16, device='cpu', probe_every=2), ds, run_dir, progress=False)
+    train_stage2(stage1_model, prior_config(stage1_model, ds.n_classes, width=64, n_layers=2),
+                 Stage2TrainConfig(epochs=2, batch_size=16, device='cpu'), ds, run_dir, progress=False)
+    nb = _papermill(NBS / 'explore' / 'generation.ipynb', tmp_path / 'gen.ipynb', runs_dir=str(tmp_path / 'runs'))
+    assert json.dumps(nb['cells']).count('image/png') >= 4
+
+
+# The sweep, its state and the report: `ncvqvae sweep | status | report` on a 2 datasets x 2 configs x 1 seed grid
+# with tiny epochs (train.ipynb takes ~10-20 s a run on 2 cores).
+
+TINY = ['-p', 'stage1_epochs=1', '-p', 'stage2_epochs=1', '-p', 'proj_hidden=64', '-p', 'proj_dim=64', '-p', 'prior_width=64',
+        '-p', 'prior_layers=1', '-p', 'n_samples_per_class=1', '-p', 'evaluate=False', '-p', 'device=cpu']
+
+
+def _tiny_ucr(root, name='TinyCBF', test_split=True):
+    "A small dataset in the archive layout (from the embedded generator): 20 train and 60 test series of length 64."
+    from ncvqvae.data import load_embedded
+    ds = load_embedded(n_train=20, n_test=60, length=64)
+    folder = Path(root) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, X, y in (('TRAIN', ds.X_train, ds.y_train), ('TEST', ds.X_test, ds.y_test))[:2 if test_split else 1]:
+        (folder / f'{name}_{split}.tsv').write_text(''.join('\t'.join(map(str, [int(l) + 1, *x[0]])) + '\n' for l, x in zip(y, X)))
+    return Path(root)
+
+
+def _two_datasets(tmp_path):
+    "SyntheticCBF and SonyAIBORobotSurface1 from the shared archive, or, where it is absent, a tiny one written here."
+    if SHARED_UCR.exists(): return 'SyntheticCBF,SonyAIBORobotSurface1', str(SHARED_UCR)
+    return 'SyntheticCBF,TinyCBF', str(_tiny_ucr(tmp_path / 'ucr'))
+
+
+def _sweep_state(runs, grid_args):
+    from ncvqvae.cli import build_parser, _plan
+    from ncvqvae.sweep import sweep_statuses
+    specs = _plan(build_parser().parse_args(['status', *map(str, grid_args)]))
+    return specs, sweep_statuses(specs)
+
+
+def test_sweep_local_interrupted_then_resumed(tmp_path, capsys):
+    "`ncvqvae sweep` on 2 local workers, killed after its first finished run, resumes: finished runs are not rerun."
+    from ncvqvae.cli import main
+    from ncvqvae.core import read_jsonl
+    datasets, data_dir = _two_datasets(tmp_path)
+    runs = tmp_path / 'runs'
+    grid = ['--datasets', datasets, '--configs', 'vqvae,barlowtwins-gauss', '--seeds', '1', '--out', str(runs),
+            *TINY, '-p', f'data_dir={data_dir}']
+    log = open(tmp_path / 'sweep.log', 'w')
+    proc = subprocess.Popen([str(Path(sys.executable).parent / 'ncvqvae'), 'sweep', *grid, '--workers', '2', '--no-progress'],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 600
+        while not list(runs.glob('*/*/seed1/summary_stage2.json')):
+            assert proc.poll() is None, (tmp_path / 'sweep.log').read_text()[-3000:]
+            assert time.time() < deadline, 'no run finished in 10 minutes'
+            time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)                 # the sweep, its workers (its process group) by id
+        proc.wait(timeout=60); log.close()
+    for _ in range(120):                                    # the workers shut their kernels down and free their locks
+        specs, states = _sweep_state(runs, grid)
+        if 'running' not in states: break
+        time.sleep(0.5)
+    done_before = {s.run_dir: (s.run_dir / 'train.ipynb').stat().st_mtime_ns for s, st in zip(specs, states) if st == 'done'}
+    assert 1 <= len(done_before) <= 2 and set(states) <= {'done', 'missing'}, states
+    capsys.readouterr()
+    assert main(['status', *grid]) == 0
+    assert f'{len(done_before)} done, 0 running, 0 failed, {4 - len(done_before)} missing (of 4)' in capsys.readouterr().out
+
+    assert main(['sweep', *grid, '--workers', '2', '--no-progress']) == 0      # resume
+    assert f'skipped {len(done_before)} done' in capsys.readouterr().out
+    specs, states = _sweep_state(runs, grid)
+    assert states == ['done'] * 4
+    for s in specs:
+        nb = json.loads((s.run_dir / 'train.ipynb').read_text())                  # the executed notebook is the record
+        assert nb['metadata']['papermill']['parameters']['ssl_method'] == s.parameters['ssl_method']
+        assert (s.run_dir / 'samples_per_class.png').exists() and not (s.run_dir / 'sweep.lock').exists()
+    assert {p: (p / 'train.ipynb').stat().st_mtime_ns for p in done_before} == done_before   # not run again
+    records = read_jsonl(runs / 'sweep.jsonl')
+    assert sorted(r['run_dir'] for r in records) == sorted(str(s.run_dir) for s in specs)    # each run finished once
+    assert all(r['threads'] == str(max(1, os.cpu_count() // 2)) for r in records)
+    print('per-run overhead (s):', [round(r['overhead_seconds'], 1) for r in records],
+          'wall (s):', [round(r['wall_seconds'], 1) for r in records])
+
+    assert main(['sweep', *grid, '--workers', '2']) == 0                          # nothing left to do
+    assert '0 to run; skipped 4 done' in capsys.readouterr().out
+    assert main(['status', *grid]) == 0
+    assert '4 done, 0 running, 0 failed, 0 missing (of 4)' in capsys.readouterr().out
+
+
+def test_sweep_submitit_local_failed_then_retried(tmp_path, capsys):
+    "The slurm executor through submitit's local cluster: a run that fails is recorded, skipped, and retried on request."
+    from ncvqvae.cli import main
+    from ncvqvae.core import read_json, read_jsonl
+    ucr = _tiny_ucr(tmp_path / 'ucr', test_split=False)                     # TinyCBF lacks its TEST split: its runs fail
+    runs = tmp_path / 'runs'
+    grid = ['--datasets', 'SyntheticCBF,TinyCBF', '--configs', 'vqvae,barlowtwins-gauss', '--seeds', '1',
+            '--out', str(runs), *TINY, '-p', f'data_dir={ucr}']
+    slurm = ['--executor', 'slurm', '--cluster', 'local', '--array-parallelism', '2', '--no-progress']
+    assert main(['sweep', *grid, *slurm]) == 1
+    specs, states = _sweep_state(runs, grid)
+    assert [(s.dataset, st) for s, st in zip(specs, states)] == [('SyntheticCBF', 'done'), ('TinyCBF', 'failed')] * 2
+    bad = specs[1].run_dir
+    assert 'missing split file' in read_json(bad / 'sweep_error.json')['error']
+    assert 'missing split file' in (bad / 'train.ipynb').read_text()               # the failed notebook is kept
+    assert len([p for p in (runs / 'slurm_logs').iterdir() if p.name.isdigit()]) == 2   # 4 runs dealt into 2 local jobs
+    capsys.readouterr()
+    assert main(['status', *grid]) == 0
+    out = capsys.readouterr().out
+    assert '2 done, 0 running, 2 failed, 0 missing (of 4)' in out and 'missing split file' in out
+
+    assert main(['sweep', *grid, *slurm]) == 0                                  # failed runs wait for --retry-failed
+    assert '0 to run' in capsys.readouterr().out
+    _tiny_ucr(tmp_path / 'ucr')                                                 # the cause is fixed
+    assert main(['sweep', *grid, *slurm, '--retry-failed']) == 0
+    assert _sweep_state(runs, grid)[1] == ['done'] * 4
+    records = read_jsonl(runs / 'sweep.jsonl')
+    assert [r['status'] for r in records].count('done') == 4 and all(r['job_id'] for r in records)
+    assert not (bad / 'sweep_error.json').exists()
+
+
+def test_report(tmp_path, capsys):
+    "`ncvqvae report` renders report.html from eval.json files (here fake ones), with missing runs shown as missing."
+    from ncvqvae.cli import main
+    from ncvqvae.core import atomic_write_json
+    from ncvqvae.sweep import fake_eval
+    empty = tmp_path / 'empty'; empty.mkdir()
+    assert main(['report', '--out', str(empty)]) == 0
+    assert 'Nothing to report yet' in (empty / 'report.html').read_text()
+    runs = tmp_path / 'runs'
+    quality = {'vqvae': 0.0, 'barlowtwins-warp': 1.0, 'vibcreg-gauss': 2.0}
+    for d in ('Wafer', 'ECG5000', 'Symbols'):
+        for c, q in quality.items():
+            for s in (1, 2):
+                if (d, c) != ('Symbols', 'vibcreg-gauss'):                      # never ran: must show as missing
+                    atomic_write_json(runs / d / c / f'seed{s}' / 'eval.json', fake_eval(d, c, s, quality=q))
+    atomic_write_json(runs / 'Symbols' / 'vibcreg-gauss' / 'seed1' / 'sweep_error.json', {'error': 'RuntimeError: x'})
+    assert main(['report', '--out', str(runs)]) == 0
+    assert capsys.readouterr().out.strip().endswith('report.html')
+    html = (runs / 'report.html').read_text()
+    for text in ('<table', 'barlowtwins-warp', '±', 'missing (0/2)', '3/0/0', '2/0/0', 'data:image/png', 'Friedman p'):
+        assert text in html, text
+    rows = (runs / 'results.csv').read_text().splitlines()
+    assert len(rows) == 1 + 3 * 3 * 2 and sum(',missing,' in r or ',failed,' in r for r in rows) == 2
