@@ -18,6 +18,7 @@ from .fcn import FCNConfig, fcn_predict, load_or_train_fcn
 from .metrics import class_proportional_counts, classification_accuracy_score, compute_fid, inception_score
 from .stage1 import config_name, encode_split, probe_splits
 from .stage2 import Sampler, load_stage2
+from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
@@ -34,7 +35,7 @@ def _wall_seconds(path) -> float:
 
 def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int = 1000,
                  fcn_cfg: FCNConfig = FCNConfig(), cas_cfg: FCNConfig | None = None, fcn_dir=None,
-                 device: str = 'auto', seed: int = 0, progress: bool = True, ds=None) -> dict:
+                 device: str = 'auto', seed: int = 0, progress: bool = True, ds=None, precision: str = 'fp32') -> dict:
     "Evaluate a finished run (stage1.pt + stage2.pt in `run_dir`), write `eval.json` atomically, return it."
     run_dir = Path(run_dir)
     dev = get_device(device)
@@ -43,13 +44,13 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     stage1, prior = load_stage2(run_dir, device=dev)
     ds = ds if ds is not None else load_ucr(cfg['dataset'], data_dir=data_dir)
     X_tr, X_te = torch.as_tensor(ds.X_train, device=dev), torch.as_tensor(ds.X_test, device=dev)
-    ev_tr, ev_te = encode_split(stage1, X_tr), encode_split(stage1, X_te)
+    with autocast(dev, precision): ev_tr, ev_te = encode_split(stage1, X_tr), encode_split(stage1, X_te)
     probes = probe_splits(ev_tr, ds.y_train, ev_te, ds.y_test)
     usage = codebook_usage(ev_te['tokens'], stage1.cfg.n_codes)
 
     fcn_dir = Path(fcn_dir) if fcn_dir is not None else fcn_root_for(run_dir)
     fcn, fcn_info = load_or_train_fcn(ds, replace(fcn_cfg, device=str(dev)), cache_dir=fcn_dir / ds.name, progress=progress)
-    sampler = Sampler(stage1, prior)
+    sampler = Sampler(stage1, prior, precision=precision)
     n_uncond = n_uncond or max(256, len(ds.X_test))
     x_fake, _ = sampler.sample(n_uncond, seed=seed)                                   # (n, C, L)
     x_real = stage1.istft(stage1.stft(X_te))                                          # the round trip (exact)
@@ -71,6 +72,6 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
               'stage2_seconds': _wall_seconds(run_dir / 'metrics_stage2.jsonl'),
               'codebook_usage': usage['usage'], 'codebook_perplexity': usage['perplexity'],
               'n_samples': n_uncond, 'n_cas_samples': int(len(y_syn)), 'eval_seconds': time.perf_counter() - t0,
-              'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'version': ncvqvae.__version__}
+              'precision': precision, 'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'version': ncvqvae.__version__}
     atomic_write_json(run_dir / 'eval.json', result)
     return result

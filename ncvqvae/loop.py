@@ -13,10 +13,10 @@ import torch
 from tqdm import tqdm
 
 import ncvqvae
-from .core import atomic_torch_save, atomic_write_json, append_jsonl, truncate_jsonl
+from .core import atomic_torch_save, atomic_write_json, append_jsonl, truncate_jsonl, check_choice
 
 # %% auto #0
-__all__ = ['rng_state', 'set_rng_state', 'load_checkpoint', 'fit']
+__all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'same_run_config', 'load_checkpoint', 'autocast', 'fit']
 
 # %% ../nbs/04_loop.ipynb #c005
 def rng_state(gens: dict) -> dict:
@@ -35,6 +35,15 @@ def set_rng_state(st: dict, gens: dict) -> None:
     for k, g in gens.items(): g.set_state(st['gens'][k])
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
+#: Config keys that may change between an interrupted run and its resumption (where and how fast it runs, how
+#: often it reports), at any depth of the config dict.
+RESUMABLE_KEYS = frozenset({'device', 'precision', 'val_every', 'probe_every', 'ckpt_every', 'compile'})
+
+def same_run_config(saved: dict, now: dict) -> bool:
+    "Whether a checkpoint's config describes the same run as `now`, ignoring `RESUMABLE_KEYS`."
+    strip = lambda d: {k: strip(v) if isinstance(v, dict) else v for k, v in d.items() if k not in RESUMABLE_KEYS}
+    return strip(saved) == strip(now)
+
 def load_checkpoint(path, map_location='cpu') -> dict:
     "Load a checkpoint written by this package (weights only), with a clear error if it is unreadable."
     try: return torch.load(path, map_location=map_location, weights_only=True)
@@ -43,23 +52,33 @@ def load_checkpoint(path, map_location='cpu') -> dict:
                            f'delete it to start the run afresh') from e
 
 # %% ../nbs/04_loop.ipynb #c008
+PRECISIONS = ('fp32', 'bf16')
+
+def autocast(device, precision: str = 'fp32'):
+    "A bf16 autocast context for `precision='bf16'`, a no-op for 'fp32'."
+    check_choice('precision', precision, PRECISIONS)
+    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16')
+
+# %% ../nbs/04_loop.ipynb #c011
 def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, batch_size: int, epochs: int,
         run_dir, config: dict, gens: dict, ckpt_name: str, metrics_name: str = 'metrics.jsonl',
         ckpt_every: int = 50, epoch_end_fn: Callable | None = None, on_epoch_end: Callable | None = None,
-        progress: bool = True, desc: str = 'train') -> list[dict]:
+        progress: bool = True, desc: str = 'train', precision: str = 'fp32') -> list[dict]:
     """Train `epochs` epochs (resuming from `run_dir/ckpt_name` if present); returns this call's epoch records.
 
     `gens['shuffle']` orders the batches. `step_fn(idx)` gets a batch's row indices (on the device) and returns a
     dict of scalar losses with the total in 'loss'; `fit` does backward, the optimizer and scheduler steps.
     `epoch_end_fn(epoch, last)` returns extra metrics (validation, probes); `on_epoch_end(epoch, record)` is
-    called last (live plots, tests)."""
+    called last (live plots, tests). `precision='bf16'` runs `step_fn` under bf16 autocast (the stages keep
+    losses, BatchNorm statistics and the SSL correlations in fp32)."""
+    check_choice('precision', precision, PRECISIONS)
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path, metrics_path = run_dir / ckpt_name, run_dir / metrics_name
     dev = next(model.parameters()).device
     start = 1
     if ckpt_path.exists():
         ck = load_checkpoint(ckpt_path, map_location=dev)
-        if ck['config'] != config:
+        if not same_run_config(ck['config'], config):
             raise ValueError(f'{ckpt_path} was written by a different configuration; use another out_dir or delete '
                              f'the run folder to start afresh.\n saved: {ck["config"]}\n now:   {config}')
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
@@ -86,7 +105,7 @@ def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, bat
         for s in range(steps):
             idx = perm[s * batch_size:(s + 1) * batch_size]
             if len(idx) < 2: continue                        # BatchNorm needs two samples
-            losses = step_fn(idx)
+            with autocast(dev, precision): losses = step_fn(idx)
             opt.zero_grad(set_to_none=True)
             losses['loss'].backward()
             opt.step(); sched.step()

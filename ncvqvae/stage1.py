@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 import ncvqvae
 from .core import check_choice, seed_everything, make_generator, get_device, atomic_write_json, update_json, read_jsonl, config_from_dict
-from .loop import fit, load_checkpoint
+from .loop import fit, load_checkpoint, autocast, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft
 from .encdec import Encoder, Decoder, n_downsample, latent_size
@@ -161,9 +161,11 @@ class TrainConfig:
     val_every: int = 50            # validation on the test split every N epochs (and at the end)
     probe_every: int = 100         # KNN / SVM probes every N epochs (and at the end)
     ckpt_every: int = 50           # checkpoint every N epochs (and at the end)
+    precision: str = 'fp32'        # 'fp32' or 'bf16' (autocast; losses and statistics stay fp32)
 
     def __post_init__(self):
         check_choice('augmentations', self.augmentations, list(AUGMENTATION_SETS))
+        check_choice('precision', self.precision, PRECISIONS)
         for k in ('epochs', 'batch_size', 'val_every', 'probe_every', 'ckpt_every'):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f'{k} must be a positive integer, got {v!r}')
@@ -242,7 +244,7 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
     update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg)}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
         ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
-        desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')
+        precision=train_cfg.precision, desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')
     return model, stage1_summary(model, ds, run_dir)
 
 def stage1_summary(model, ds, run_dir) -> dict:

@@ -14,7 +14,7 @@ import torch
 
 import ncvqvae
 from .core import check_choice, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict
-from .loop import fit, load_checkpoint
+from .loop import fit, load_checkpoint, autocast, PRECISIONS
 from .maskgit import PriorConfig, MaskGIT, masked_token_loss, sample_tokens
 from .stage1 import NCVQVAE, load_stage1
 
@@ -54,8 +54,10 @@ class Stage2TrainConfig:
     device: str = 'auto'
     val_every: int = 50            # masked-token loss on the test tokens every N epochs (and at the end)
     ckpt_every: int = 50
+    precision: str = 'fp32'        # 'fp32' or 'bf16' autocast
 
     def __post_init__(self):
+        check_choice('precision', self.precision, PRECISIONS)
         for k in ('epochs', 'batch_size', 'val_every', 'ckpt_every'):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f'{k} must be a positive integer, got {v!r}')
@@ -110,7 +112,7 @@ def train_stage2(stage1: NCVQVAE, prior_cfg: PriorConfig, train_cfg: Stage2Train
     t0 = time.perf_counter()
     fit(prior, opt, sched, step, len(tok_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT2_NAME,
         metrics_name='metrics_stage2.jsonl', ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end,
-        on_epoch_end=on_epoch_end, progress=progress, desc=f'stage 2 {ds.name}')
+        on_epoch_end=on_epoch_end, progress=progress, precision=train_cfg.precision, desc=f'stage 2 {ds.name}')
     summary = {'dataset': ds.name, **{f'test_masked_{k}': v for k, v in masked_loss_eval(prior, tok_te, y_te).items()},
                'seconds_this_call': time.perf_counter() - t0}
     atomic_write_json(run_dir / 'summary_stage2.json', summary)
@@ -128,8 +130,8 @@ def load_stage2(run_dir, device='cpu') -> tuple[NCVQVAE, MaskGIT]:
 # %% ../nbs/21_stage2.ipynb #c010
 class Sampler:
     "Draw series from a trained (stage-1, prior) pair: `x, tokens = Sampler(stage1, prior).sample(n, class_label)`."
-    def __init__(self, stage1: NCVQVAE, prior: MaskGIT):
-        self.stage1, self.prior = stage1.eval(), prior.eval()
+    def __init__(self, stage1: NCVQVAE, prior: MaskGIT, precision: str = 'fp32'):
+        self.stage1, self.prior, self.precision = stage1.eval(), prior.eval(), check_choice('precision', precision, PRECISIONS)
 
     @property
     def device(self): return next(self.prior.parameters()).device
@@ -138,10 +140,12 @@ class Sampler:
         "n series `(n, C, L)` and their tokens `(n, N)`; class_label None (unconditional), an int, or (n,) labels."
         gen = make_generator(seed, self.device)
         labels = None if class_label is None else torch.as_tensor(class_label, device=self.device).long().expand(n)
-        toks = torch.cat([sample_tokens(self.prior, min(batch_size, n - i),
-                                        None if labels is None else labels[i:i + batch_size], gen=gen, **decode_kw)
-                          for i in range(0, n, batch_size)])
-        return tokens_to_series(self.stage1, toks), toks
+        with autocast(self.device, self.precision):
+            toks = torch.cat([sample_tokens(self.prior, min(batch_size, n - i),
+                                            None if labels is None else labels[i:i + batch_size], gen=gen, **decode_kw)
+                              for i in range(0, n, batch_size)])
+            x = tokens_to_series(self.stage1, toks)
+        return x.float(), toks
 
     def sample_like(self, y, seed: int = 0, **kw):
         "One conditional sample per entry of the label array `y` (e.g. class-proportional sets for CAS)."
