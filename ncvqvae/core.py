@@ -12,9 +12,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DEVICES', 'check_choice', 'seed_everything', 'make_generator', 'get_device', 'project_root', 'outputs_dir',
-           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json', 'append_jsonl',
-           'read_jsonl', 'truncate_jsonl', 'config_from_dict']
+__all__ = ['DEVICES', 'check_choice', 'check_positive_ints', 'check_non_negative', 'seed_everything', 'make_generator',
+           'get_device', 'project_root', 'outputs_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
+           'read_json', 'update_json', 'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -25,6 +25,19 @@ def check_choice(name: str, value, choices: Iterable):
     return value
 
 # %% ../nbs/00_core.ipynb #c008
+def check_positive_ints(obj, *names: str) -> None:
+    "Raise a `ValueError` naming the first of `obj`'s fields `names` that is not a positive integer."
+    for k in names:
+        v = getattr(obj, k)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f'{k} must be a positive integer, got {v!r}')
+
+def check_non_negative(obj, *names: str) -> None:
+    "Raise a `ValueError` naming the first of `obj`'s fields `names` that is negative (or NaN)."
+    for k in names:
+        v = getattr(obj, k)
+        if not v >= 0: raise ValueError(f'{k} must be >= 0, got {v!r}')
+
+# %% ../nbs/00_core.ipynb #c011
 def seed_everything(seed: int) -> None:
     "Seed python, numpy and torch (CPU and every CUDA device)."
     random.seed(seed)
@@ -37,7 +50,7 @@ def make_generator(seed: int, device='cpu') -> torch.Generator:
     g.manual_seed(seed)
     return g
 
-# %% ../nbs/00_core.ipynb #c011
+# %% ../nbs/00_core.ipynb #c014
 DEVICES = ('auto', 'cpu', 'cuda', 'mps')
 
 def get_device(device: str = 'auto') -> torch.device:
@@ -51,7 +64,7 @@ def get_device(device: str = 'auto') -> torch.device:
         raise RuntimeError("device='mps' was asked for but is not available; use device='cpu' or 'auto'")
     return torch.device(name)
 
-# %% ../nbs/00_core.ipynb #c014
+# %% ../nbs/00_core.ipynb #c017
 def project_root(start: str | Path | None = None) -> Path:
     "The nearest folder at or above `start` (default: cwd) holding `settings.ini` for ncvqvae, else cwd."
     here = Path(start or Path.cwd()).resolve()
@@ -65,7 +78,7 @@ def outputs_dir() -> Path:
     env = os.environ.get('NCVQVAE_OUTPUTS')
     return Path(env).expanduser() if env else project_root() / 'outputs'
 
-# %% ../nbs/00_core.ipynb #c017
+# %% ../nbs/00_core.ipynb #c020
 def _atomic_write(path, write_fn, mode='w'):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +125,7 @@ def update_json(path, updates: dict) -> dict:
     atomic_write_json(path, d)
     return d
 
-# %% ../nbs/00_core.ipynb #c020
+# %% ../nbs/00_core.ipynb #c023
 def append_jsonl(path, record: dict) -> None:
     "Append `record` as one JSON line to `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +147,7 @@ def truncate_jsonl(path, keep) -> None:
     path = Path(path)
     if path.exists(): atomic_write_text(path, ''.join(json.dumps(r) + '\n' for r in read_jsonl(path) if keep(r)))
 
-# %% ../nbs/00_core.ipynb #c023
+# %% ../nbs/00_core.ipynb #c026
 def config_from_dict(cls, d: dict):
     "Build dataclass `cls` from dict `d`, raising on unknown keys."
     names = {f.name for f in dataclasses.fields(cls)}

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import check_choice
+from .core import check_choice, check_positive_ints, check_non_negative
 
 # %% auto #0
 __all__ = ['MASK_SCHEDULES', 'mask_schedule', 'n_masked_after', 'PriorConfig', 'SelfAttention', 'Block', 'MaskGIT',
@@ -53,13 +53,10 @@ class PriorConfig:
 
     def __post_init__(self):
         check_choice('schedule', self.schedule, MASK_SCHEDULES)
-        for k in ('n_tokens', 'n_classes', 'n_codes', 'code_dim', 'width', 'n_layers', 'n_heads', 'ff_mult', 'T'):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f'{k} must be a positive integer, got {v!r}')
+        check_positive_ints(self, 'n_tokens', 'n_classes', 'n_codes', 'code_dim', 'width', 'n_layers', 'n_heads', 'ff_mult', 'T')
         if self.width % self.n_heads: raise ValueError(f'width={self.width} must be divisible by n_heads={self.n_heads}')
         if not 0 <= self.p_uncond <= 1: raise ValueError(f'p_uncond must be in [0, 1], got {self.p_uncond}')
-        if not self.choice_temperature >= 0: raise ValueError(f'choice_temperature must be >= 0, got {self.choice_temperature}')
-        if not self.guidance_scale >= 0: raise ValueError(f'guidance_scale must be >= 0, got {self.guidance_scale}')
+        check_non_negative(self, 'choice_temperature', 'guidance_scale')
 
 # %% ../nbs/20_maskgit.ipynb #c015
 class SelfAttention(nn.Module):

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import ncvqvae
-from .core import check_choice, seed_everything, make_generator, get_device, atomic_write_json, update_json, read_jsonl, config_from_dict
+from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, update_json, read_jsonl, config_from_dict
 from .loop import fit, load_checkpoint, autocast, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft
@@ -56,12 +56,9 @@ class Stage1Config:
 
     def __post_init__(self):
         check_choice('ssl_method', self.ssl_method, SSL_METHODS)
-        for k in ('length', 'in_channels', 'latent_width', 'hidden', 'n_codes', 'proj_hidden', 'proj_dim'):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f'{k} must be a positive integer, got {v!r}')
+        check_positive_ints(self, 'length', 'in_channels', 'latent_width', 'hidden', 'n_codes', 'proj_hidden', 'proj_dim')
         if not 0 < self.vq_decay < 1: raise ValueError(f'vq_decay must be in (0, 1), got {self.vq_decay}')
-        for k in ('beta', 'aug_recon_weight', 'lambd', 'sim_weight', 'var_weight', 'cov_weight'):
-            if getattr(self, k) < 0: raise ValueError(f'{k} must be >= 0, got {getattr(self, k)}')
+        check_non_negative(self, 'beta', 'aug_recon_weight', 'lambd', 'sim_weight', 'var_weight', 'cov_weight')
 
     @property
     def freq_bins(self) -> int: return self.n_fft // 2 + 1                  # F
@@ -166,9 +163,7 @@ class TrainConfig:
     def __post_init__(self):
         check_choice('augmentations', self.augmentations, list(AUGMENTATION_SETS))
         check_choice('precision', self.precision, PRECISIONS)
-        for k in ('epochs', 'batch_size', 'val_every', 'probe_every', 'ckpt_every'):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f'{k} must be a positive integer, got {v!r}')
+        check_positive_ints(self, 'epochs', 'batch_size', 'val_every', 'probe_every', 'ckpt_every')
         if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
 
 def config_name(ssl_method: str, augmentations: str) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 import ncvqvae
-from .core import check_choice, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict
+from .core import check_choice, check_positive_ints, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict
 from .loop import fit, load_checkpoint, autocast, PRECISIONS
 from .maskgit import PriorConfig, MaskGIT, masked_token_loss, sample_tokens
 from .stage1 import NCVQVAE, load_stage1
@@ -58,9 +58,7 @@ class Stage2TrainConfig:
 
     def __post_init__(self):
         check_choice('precision', self.precision, PRECISIONS)
-        for k in ('epochs', 'batch_size', 'val_every', 'ckpt_every'):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f'{k} must be a positive integer, got {v!r}')
+        check_positive_ints(self, 'epochs', 'batch_size', 'val_every', 'ckpt_every')
         if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
 
 def prior_config(stage1: NCVQVAE, n_classes: int, **kw) -> PriorConfig:
