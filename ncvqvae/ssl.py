@@ -99,18 +99,22 @@ def _standardise(z: torch.Tensor, eps: float) -> torch.Tensor:
     var, mean = torch.var_mean(z, dim=0, correction=0)
     return (z - mean) / torch.sqrt(var + eps)
 
+def _sq_frobenius(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    "||a^T b||_F^2 for `(n, D)` a, b: through two (n, n) Gram matrices when n < D, never building the D x D product."
+    if a.shape[0] < a.shape[1]: return ((a @ a.t()) * (b @ b.t())).sum()       # tr(a a^T b b^T)
+    return (a.t() @ b).pow(2).sum()
+
 def barlow_twins_loss(z1: torch.Tensor, z2: torch.Tensor, lambd: float = 0.005, eps: float = 1e-5) -> torch.Tensor:
     "Barlow Twins redundancy-reduction loss of two `(b, D)` views, computed in float32."
     with _fp32(z1.device):
         b = z1.shape[0]
         z1, z2 = _standardise(z1.float(), eps), _standardise(z2.float(), eps)  # (b, D)
-        c = z1.t() @ z2 / b                                                    # (D, D)
-        diag = c.diagonal()
+        diag = (z1 * z2).sum(0) / b                                            # (D,) = diag(C), C = z1^T z2 / b
         on_diag = (1 - diag).pow(2).sum()
-        off_diag = c.pow(2).sum() - diag.pow(2).sum()
+        off_diag = _sq_frobenius(z1, z2) / b ** 2 - diag.pow(2).sum()
         return on_diag + lambd * off_diag
 
-# %% ../nbs/12_ssl.ipynb #c029
+# %% ../nbs/12_ssl.ipynb #c031
 def _variance_term(z: torch.Tensor, eps: float) -> torch.Tensor:
     "`mean_j relu(1 - sqrt(Var_j(z) + eps))` for `(b, D)` z."
     return F.relu(1 - torch.sqrt(z.var(dim=0) + eps)).mean()
@@ -119,8 +123,8 @@ def _covariance_term(z: torch.Tensor) -> torch.Tensor:
     "Mean squared off-diagonal entry of the correlation matrix of `(b, D)` z."
     d = z.shape[1]
     zn = F.normalize(z - z.mean(0), dim=0)                      # (b, D): columns centred, unit L2 norm
-    corr = zn.t() @ zn                                          # (D, D)
-    return (corr.pow(2).sum() - corr.diagonal().pow(2).sum()) / (d * (d - 1))
+    diag = zn.pow(2).sum(0)                                     # (D,) = diag(zn^T zn)
+    return (_sq_frobenius(zn, zn) - diag.pow(2).sum()) / (d * (d - 1))
 
 def vibcreg_loss(z1: torch.Tensor, z2: torch.Tensor, sim_weight: float = 25., var_weight: float = 25.,
                  cov_weight: float = 100., var_eps: float = 1e-4):
@@ -133,7 +137,7 @@ def vibcreg_loss(z1: torch.Tensor, z2: torch.Tensor, sim_weight: float = 25., va
         total = sim_weight * sim + var_weight * var + cov_weight * cov
     return total, dict(sim=sim.detach(), var=var.detach(), cov=cov.detach())
 
-# %% ../nbs/12_ssl.ipynb #c034
+# %% ../nbs/12_ssl.ipynb #c036
 SSL_METHODS = ('none', 'barlowtwins', 'vibcreg')
 
 def ssl_loss(method: str, z1: torch.Tensor, z2: torch.Tensor, **weights):
