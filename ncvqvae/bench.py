@@ -24,7 +24,7 @@ from .fcn import FCN
 
 # %% auto #0
 __all__ = ['REFERENCE_CONDITIONS', 'REFERENCE', 'ITEMS', 'STUDY_CONFIGS', 'reference_for', 'synchronize', 'time_fn',
-           'count_flops', 'measure_matmul_peak', 'affine_flops', 'dataset_shape', 'stage1_step_fn', 'stage2_step_fn',
+           'count_flops', 'measure_matmul_peak', 'batch_flops', 'dataset_shape', 'stage1_step_fn', 'stage2_step_fn',
            'sampling_fn', 'fcn_step_fn', 'make_record', 'bench_stage1_step', 'bench_augment', 'bench_stage1_epoch',
            'bench_stage2_step', 'bench_sampling', 'bench_fcn_step', 'machine_info', 'load_warning', 'run_bench',
            'parse_config', 'needed_keys', 'step_times_from_results', 'study_flops', 'project_study', 'format_table',
@@ -95,11 +95,18 @@ def measure_matmul_peak(device='cpu', dtype=torch.float32, n: int = 2048, reps: 
     return 2 * n ** 3 / min(times) / 1e9
 
 # %% ../nbs/50_bench.ipynb #c014
-def affine_flops(make_fn: Callable[[int], Callable], batch: int, small: tuple[int, int] = (2, 4)) -> int:
-    "FLOPs of `make_fn(batch)()` extrapolated from counts at two small batches (exact when cost is affine in batch)."
-    b1, b2 = small
-    f1, f2 = count_flops(make_fn(b1)), count_flops(make_fn(b2))
-    return int(round(f1 + (f2 - f1) * (batch - b1) / (b2 - b1)))
+def batch_flops(make_fn: Callable[[int], Callable], batch: int, small: tuple[int, int, int] = (2, 4, 6)) -> int:
+    """FLOPs of `make_fn(batch)()` extrapolated from counts at three small batches: exact when the cost is a quadratic
+    in the batch, as here (linear layers and convolutions are linear in b; the SSL losses' b x b Gram matrices add
+    a b^2 D term while b < D)."""
+    fs = [count_flops(make_fn(b)) for b in small]
+    total = 0.0
+    for i, (bi, fi) in enumerate(zip(small, fs)):                 # Lagrange interpolation through the 3 points
+        w = 1.0
+        for j, bj in enumerate(small):
+            if j != i: w *= (batch - bj) / (bi - bj)
+        total += w * fi
+    return int(round(total))
 
 # %% ../nbs/50_bench.ipynb #c016
 def dataset_shape(dataset) -> dict:
@@ -418,7 +425,7 @@ def step_times_from_results(result: dict) -> tuple[dict, dict]:
 def study_flops(datasets: Sequence[str], configs: Sequence[str] = STUDY_CONFIGS, latent_width: int = 8,
                 precision: str = 'fp32', stage1_batch: int = 128, stage2_batch: int = 256, fcn_batch: int = 256,
                 n_samples: int = 256, T: int = 10, model_kw: dict | None = None) -> dict:
-    "`{dataset: {key: flops}}` of every item a projection needs, counted on CPU at two tiny batches (see `affine_flops`)."
+    "`{dataset: {key: flops}}` of every item a projection needs, counted on CPU at three tiny batches (see `batch_flops`)."
     out = {}
     for d in datasets:
         s = dataset_shape(d)
@@ -427,14 +434,14 @@ def study_flops(datasets: Sequence[str], configs: Sequence[str] = STUDY_CONFIGS,
         for key in needed_keys(configs):
             if key.startswith('stage1_step/'):
                 m = key.split('/')[1]
-                f[key] = affine_flops(lambda b: stage1_step_fn(m, L, latent_width, b, precision, 'cpu', model_kw), stage1_batch)
+                f[key] = batch_flops(lambda b: stage1_step_fn(m, L, latent_width, b, precision, 'cpu', model_kw), stage1_batch)
             elif key.startswith('augment/'): f[key] = 0
             elif key == 'stage2_step':
-                f[key] = affine_flops(lambda b: stage2_step_fn(L, K, latent_width, b, precision, 'cpu'), stage2_batch)
+                f[key] = batch_flops(lambda b: stage2_step_fn(L, K, latent_width, b, precision, 'cpu'), stage2_batch)
             elif key == 'sampling/uncond':
-                f[key] = affine_flops(lambda b: sampling_fn(L, K, latent_width, b, T, 1.0, precision, 'cpu'), n_samples)
+                f[key] = batch_flops(lambda b: sampling_fn(L, K, latent_width, b, T, 1.0, precision, 'cpu'), n_samples)
             elif key == 'fcn_step':
-                f[key] = affine_flops(lambda b: fcn_step_fn(L, K, b, 'cpu'), fcn_batch)
+                f[key] = batch_flops(lambda b: fcn_step_fn(L, K, b, 'cpu'), fcn_batch)
         out[s['name']] = f
     return out
 
