@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 import ncvqvae
+from .sweep import CONFIGS
 from .core import check_choice, get_device, make_generator, atomic_write_json
 from .data import STUDY_DATASETS
 from .loop import autocast, PRECISIONS
@@ -395,15 +396,12 @@ def run_bench(datasets: Sequence = ('Wafer',), methods: Sequence[str] = ('none',
     return {'machine': machine, 'settings': settings, 'results': results}
 
 # %% ../nbs/50_bench.ipynb #c032
-STUDY_CONFIGS = ('vqvae', 'barlowtwins-warp', 'barlowtwins-slice', 'barlowtwins-gauss',
-                 'vibcreg-warp', 'vibcreg-slice', 'vibcreg-gauss')
+STUDY_CONFIGS = tuple(CONFIGS)                     # the sweep's 7 configurations, one source of truth
 
 def parse_config(name: str) -> tuple[str, str | None]:
     "'vqvae' -> ('none', None); 'barlowtwins-warp' -> ('barlowtwins', 'warp')."
-    check_choice('config', name, STUDY_CONFIGS)
-    if name == 'vqvae': return 'none', None
-    method, aug = name.split('-')
-    return method, aug
+    method, aug = CONFIGS[check_choice('config', name, STUDY_CONFIGS)]
+    return method, (None if method == 'none' else aug)
 
 def needed_keys(configs: Sequence[str] = STUDY_CONFIGS) -> list[str]:
     "The item keys a projection of `configs` needs per dataset."
