@@ -172,8 +172,9 @@ def sampling_fn(length: int, n_classes: int, latent_width: int = 8, n: int = 256
     labels = None if guidance_scale == 1 else torch.arange(n, device=dev) % n_classes   # (n,) or unconditional
     return lambda: sampler.sample(n, class_label=labels, seed=seed, T=T, guidance_scale=guidance_scale)
 
-def fcn_step_fn(length: int, n_classes: int, batch: int = 256, device='cpu', seed: int = 0) -> Callable:
-    "One FCN training step (cross-entropy, backward, AdamW, scheduler), fp32 as in `train_fcn`."
+def fcn_step_fn(length: int, n_classes: int, batch: int = 256, device='cpu', seed: int = 0,
+                precision: str = 'fp32') -> Callable:
+    "One FCN training step (cross-entropy, backward, AdamW, scheduler) as in `train_fcn`, in `precision`."
     dev = torch.device(device)
     torch.manual_seed(seed)
     model = FCN(1, n_classes).to(dev).train()
@@ -182,7 +183,8 @@ def fcn_step_fn(length: int, n_classes: int, batch: int = 256, device='cpu', see
     x = torch.randn(batch, 1, length, generator=gen, device=dev)              # (b, 1, L)
     y = torch.randint(0, n_classes, (batch,), generator=gen, device=dev)      # (b,)
     def step():
-        loss = F.cross_entropy(model(x), y)
+        with autocast(dev, precision): logits = model(x)                    # (b, K)
+        loss = F.cross_entropy(logits.float(), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step(); sched.step()
@@ -303,13 +305,13 @@ def bench_sampling(dataset='Wafer', latent_width: int = 8, n: int = 256, T: int 
                        precision, times, flops, peaks, latent_width, n, n_items=n)
 
 def bench_fcn_step(dataset='Wafer', batch: int = 256, device='cpu', warmup: int = 2, reps: int = 5,
-                   peaks: dict | None = None, latent_width: int = 8) -> dict:
-    "Median time and FLOPs of one FCN training step (fp32) at `batch` on `dataset`'s shape."
+                   peaks: dict | None = None, latent_width: int = 8, precision: str = 'fp32') -> dict:
+    "Median time and FLOPs of one FCN training step at `batch` on `dataset`'s shape (the CAS classifier's precision)."
     shape, dev = dataset_shape(dataset), get_device(device)
-    step = fcn_step_fn(shape['length'], shape['n_classes'], batch, dev)
+    step = fcn_step_fn(shape['length'], shape['n_classes'], batch, dev, precision=precision)
     flops = count_flops(step)
     _, times = time_fn(step, warmup, reps, dev, return_all=True)
-    return make_record('fcn_step', '', shape, {'batch': batch}, 'fp32', times, flops, peaks, latent_width, batch,
+    return make_record('fcn_step', '', shape, {'batch': batch}, precision, times, flops, peaks, latent_width, batch,
                        n_items=batch)
 
 # %% ../nbs/50_bench.ipynb #c029
@@ -383,7 +385,8 @@ def run_bench(datasets: Sequence = ('Wafer',), methods: Sequence[str] = ('none',
                     add(bench_sampling(d, latent_width, n_samples, T, s, precision, warmup=min(warmup, 1),
                                        reps=max(1, min(reps, 3)), **kw))
             if 'fcn_step' in items:
-                add(bench_fcn_step(d, fcn_batch, warmup=warmup, reps=reps, latent_width=latent_width, **kw))
+                add(bench_fcn_step(d, fcn_batch, warmup=warmup, reps=reps, latent_width=latent_width,
+                                   precision=precision, **kw))
         machine['load_after'] = list(os.getloadavg()) if hasattr(os, 'getloadavg') else None
         machine['load_warning'] = load_warning(machine)
     finally:

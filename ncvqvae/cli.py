@@ -11,11 +11,12 @@ from pathlib import Path
 from .core import outputs_dir
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, _read, format_table,
-                           notebook_path, plan_sweep, run_status, run_sweep)
+                           found_runs, is_recorded, notebook_path, plan_sweep, read_records, results_root, run_status,
+                           run_sweep, save_record, write_results_tables)
 
 # %% auto #0
-__all__ = ['COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report', 'dataset_rows',
-           'cmd_data', 'main']
+__all__ = ['COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report', 'cmd_results',
+           'dataset_rows', 'cmd_data', 'main']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser('report', parents=[grid], help='execute nbs/report.ipynb and render it to HTML')
     r.add_argument('--expect-grid', action='store_true',
                    help='show missing runs against the selected grid (default: against what is found)')
+    rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs and '
+                        'rebuild study_runs.csv and study_summary.csv')
+    rs.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
     sub.add_parser('bench', add_help=False, help='time the training steps, sampling and the FCN on this device, '
                    'with FLOPs and the study projection (ncvqvae bench --help)')
     d = sub.add_parser('data', help='the study datasets and where each is found')
@@ -87,10 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 # %% ../nbs/41_cli.ipynb #c010
-def _out(args) -> Path: return Path(args.out or outputs_dir() / 'runs').expanduser().resolve()
-
 def _plan(args):
-    return plan_sweep(args.datasets, args.configs, args.seeds, parse_params(args.param), _out(args))
+    "The planned runs; without --out they go to outputs/runs (outputs/runs-w<width> for a non-default latent width)."
+    return plan_sweep(args.datasets, args.configs, args.seeds, parse_params(args.param), args.out)
+
+def _out(args, specs=None) -> Path:
+    "The runs folder of the command: --out, else that of the planned runs."
+    if args.out: return Path(args.out).expanduser().resolve()
+    return Path((specs or _plan(args))[0].parameters['out_dir'])
 
 def _interrupt(signum, frame): raise KeyboardInterrupt
 
@@ -107,7 +115,7 @@ def _sweep(args, specs) -> int:
     if args.executor == 'local':
         opts = dict(workers=args.workers, runs_per_gpu=args.runs_per_gpu)
     else:
-        opts = dict(out_dir=_out(args), cluster=None if args.cluster == 'auto' else args.cluster, partition=args.partition,
+        opts = dict(out_dir=_out(args, specs), cluster=None if args.cluster == 'auto' else args.cluster, partition=args.partition,
                     time_min=args.time_min, gpus=args.gpus, cpus=args.cpus, mem_gb=args.mem_gb,
                     array_parallelism=args.array_parallelism, wait=not args.no_wait)
     res = run_sweep(specs, args.executor, retry_failed=args.retry_failed, dry_run=args.dry_run,
@@ -126,11 +134,12 @@ def cmd_status(args) -> int:
     "Print the state of every run of the grid, then the counts (done: as launched, unless `-p evaluate=` is given)."
     specs = _plan(args)
     statuses = [run_status(s.run_dir, s.parameters.get('evaluate')) for s in specs]
+    statuses = ['done' if st != 'running' and s.evaluate and is_recorded(s) else st for s, st in zip(specs, statuses)]
     rows = [dict(dataset=s.dataset, config=s.config, seed=s.seed, status=st, detail=_detail(s.run_dir, st))
             for s, st in zip(specs, statuses) if args.all or st != 'done']
     if rows: print(format_table(rows, ('dataset', 'config', 'seed', 'status', 'detail')))
     counts = Counter(statuses)
-    print(f'{_out(args)}: ' + ', '.join(f'{counts[k]} {k}' for k in STATES) + f' (of {len(specs)})')
+    print(f'{_out(args, specs)}: ' + ', '.join(f'{counts[k]} {k}' for k in STATES) + f' (of {len(specs)})')
     return 0
 
 def cmd_report(args) -> int:
@@ -138,17 +147,31 @@ def cmd_report(args) -> int:
     import papermill as pm
     from nbconvert import HTMLExporter
     from ncvqvae.sweep import _without_env, repo_root
-    out = _out(args)
-    if not out.is_dir(): raise FileNotFoundError(f'no runs folder {out}; run a sweep first or pass --out')
+    width = parse_params(args.param).get('latent_width', 32)
+    out = _out(args, plan_sweep('SyntheticCBF', 'vqvae', '1', {'latent_width': width}, args.out))
+    if not out.is_dir() and not read_records(results_root(out), width):
+        raise FileNotFoundError(f'no runs folder {out} and no result records of latent width {width} under '
+                                f'{results_root(out)}; run a sweep first or pass --out')
+    out.mkdir(parents=True, exist_ok=True)
     grid = lambda v, default: v if v is not None else (default if args.expect_grid else None)
-    params = dict(outputs=str(out), datasets=grid(args.datasets, 'study'), configs=grid(args.configs, 'all'),
-                  seeds=grid(args.seeds, '1-4'))
+    params = dict(outputs=str(out), latent_width=width, datasets=grid(args.datasets, 'study'),
+                  configs=grid(args.configs, 'all'), seeds=grid(args.seeds, '1-4'))
     with _without_env('MPLBACKEND'):                                         # figures inline, into the HTML
         pm.execute_notebook(str(notebook_path('report.ipynb')), str(out / 'report.ipynb'), parameters=params,
                             kernel_name='python3', progress_bar=False, cwd=str(repo_root()))
     body, _ = HTMLExporter(exclude_input=True).from_filename(str(out / 'report.ipynb'))
     (out / 'report.html').write_text(body, encoding='utf-8')
     print(out / 'report.html')
+    return 0
+
+def cmd_results(args) -> int:
+    "Write the result record of every evaluated run under the runs folder, then rebuild the results tables."
+    out = Path(args.out or outputs_dir() / 'runs').expanduser().resolve()
+    results, n = results_root(out), 0
+    for d, c, s in found_runs(out):
+        n += save_record(out / d / c / f'seed{s}', results) is not None
+    runs_csv, summary_csv = write_results_tables(results)
+    print(f'{n} run(s) of {out} recorded under {results}; {len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
     return 0
 
 def dataset_rows(data_dir=None) -> list[dict]:
@@ -173,7 +196,7 @@ def cmd_data(args) -> int:
     print(format_table(rows, ('name', 'type', 'train', 'test', 'classes', 'length', 'where')))
     return 1 if failed else 0
 
-COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, data=cmd_data)
+COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=cmd_results, data=cmd_data)
 
 def main(argv=None) -> int:
     "The `ncvqvae` console command; returns its exit status (2: a bad option, 130: interrupted)."

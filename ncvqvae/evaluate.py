@@ -61,7 +61,7 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     y_syn = np.repeat(np.arange(ds.n_classes), class_proportional_counts(ds.y_train, n_cas, ds.n_classes))
     x_syn, _ = sampler.sample_like(y_syn, seed=seed + 1)
     cas = classification_accuracy_score(x_syn, y_syn, ds.X_test, ds.y_test, ds.n_classes,
-                                        replace(cas_cfg or fcn_cfg, device=str(dev)), progress=progress)
+                                        replace(cas_cfg or fcn_cfg, device=str(dev), precision=precision), progress=progress)
     s1 = cfg['stage1']
     result = {'dataset': ds.name, 'config': config_name(s1['model']['ssl_method'], s1['train']['augmentations']),
               'seed': s1['train']['seed'], 'ssl_method': s1['model']['ssl_method'],
@@ -72,6 +72,7 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
               'stage2_seconds': _wall_seconds(run_dir / 'metrics_stage2.jsonl'),
               'codebook_usage': usage['usage'], 'codebook_perplexity': usage['perplexity'],
               'n_samples': n_uncond, 'n_cas_samples': int(len(y_syn)), 'eval_seconds': time.perf_counter() - t0,
-              'precision': precision, 'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'version': ncvqvae.__version__}
+              'precision': precision, 'stage1_epochs': s1['train']['epochs'], 'stage2_epochs': cfg['stage2']['train']['epochs'],
+              'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'n_cas': n_cas, 'version': ncvqvae.__version__}
     atomic_write_json(run_dir / 'eval.json', result)
     return result

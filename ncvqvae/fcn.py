@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import ncvqvae
-from .core import (atomic_torch_save, atomic_write_json, get_device, make_generator, outputs_dir,
+from .loop import autocast, PRECISIONS
+from .core import (atomic_torch_save, atomic_write_json, check_choice, get_device, make_generator, outputs_dir,
                           read_json, seed_everything)
 
 # %% auto #0
@@ -56,6 +57,9 @@ class FCNConfig:
     weight_decay: float = 1e-5
     seed: int = 1              # model init and shuffling
     device: str = 'auto'       # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'
+    precision: str = 'fp32'    # 'fp32' or 'bf16' (autocast of the convolutions; loss and BatchNorm statistics in fp32)
+
+    def __post_init__(self): check_choice('precision', self.precision, PRECISIONS)
 
 def _as_series(X, dev) -> torch.Tensor:
     "Series as a float32 tensor `(n, C, L)` on `dev`."
@@ -92,7 +96,8 @@ def train_fcn(X_train, y_train, n_classes: int, cfg: FCNConfig = FCNConfig(), X_
         loss_sum = torch.zeros((), device=dev)
         for s in range(steps_per_epoch):
             idx = perm[s * cfg.batch_size:(s + 1) * cfg.batch_size]
-            loss = F.cross_entropy(model(X[idx]), y[idx])      # (b, K) logits vs (b,) labels
+            with autocast(dev, cfg.precision): logits = model(X[idx])           # (b, K)
+            loss = F.cross_entropy(logits.float(), y[idx])                      # vs (b,) labels, in fp32
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step(); sched.step()
@@ -133,7 +138,7 @@ def fcn_predict(model: FCN, X, batch_size: int = 1024) -> tuple[np.ndarray, np.n
     out = _batched(model, X, batch_size, both).double().cpu().numpy()
     return out[:, :model.n_classes], out[:, model.n_classes:]
 
-# %% ../nbs/30_fcn.ipynb #c016
+# %% ../nbs/30_fcn.ipynb #c018
 FCN_CKPT, FCN_INFO = 'fcn.pt', 'fcn.json'
 
 def fcn_cache_dir(name: str) -> Path:
@@ -152,8 +157,9 @@ def _fcn_meta(ds, cfg: FCNConfig) -> dict:
 
 def _cache_key(meta: dict) -> dict:
     "The part of the metadata that decides the weights: all of it but the device they were trained on."
+    config = {'precision': 'fp32', **meta.get('config', {})}          # caches from before `precision` existed are fp32
     return {**{k: meta.get(k) for k in ('n_classes', 'in_channels', 'length', 'data_sha1')},
-            'config': {k: v for k, v in meta.get('config', {}).items() if k != 'device'}}
+            'config': {k: v for k, v in config.items() if k != 'device'}}
 
 def load_fcn(path, device='cpu') -> tuple[FCN, dict]:
     "The FCN saved at `path` (`fcn.pt`) in eval mode on `device`, and the checkpoint's metadata."

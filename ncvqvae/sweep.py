@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_sweep.ipynb #c001
 from __future__ import annotations
-import dataclasses, itertools, json, math, multiprocessing as mp, os, re, signal, socket, threading, time, traceback
+import ast, csv, dataclasses, itertools, json, math, multiprocessing as mp, os, re, signal, socket, threading, time, traceback
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -13,18 +13,20 @@ from typing import Iterable, Sequence
 import numpy as np
 
 import ncvqvae
-from .core import append_jsonl, atomic_write_json, check_choice, outputs_dir, project_root, read_json
+from .core import append_jsonl, atomic_write_json, atomic_write_text, check_choice, outputs_dir, project_root, read_json
 from .core import read_jsonl, update_json
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, suggest_names
 
 # %% auto #0
-__all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
-           'HEARTBEAT_S', 'STALE_S', 'EXECUTORS', 'METRICS', 'TIMES', 'EVAL_KEYS', 'NEMENYI_Q05', 'select_configs',
-           'select_seeds', 'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters',
-           'RunSpec', 'plan_sweep', 'lock_is_fresh', 'run_status', 'job_id', 'RunLock', 'notebook_seconds', 'run_one',
-           'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses',
-           'format_table', 'plan_table', 'run_sweep', 'found_runs', 'collect_results', 'fake_eval', 'win_counts',
-           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups']
+__all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
+           'HEARTBEAT_S', 'STALE_S', 'METRICS', 'TIMES', 'EVAL_KEYS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH',
+           'NEMENYI_Q05', 'select_configs', 'select_seeds', 'check_dataset', 'select_datasets', 'repo_root',
+           'notebook_path', 'notebook_parameters', 'results_root', 'RunSpec', 'plan_sweep', 'lock_is_fresh',
+           'run_status', 'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'job_id',
+           'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
+           'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'found_runs',
+           'collect_results', 'fake_eval', 'reference_figures', 'win_counts', 'average_ranks', 'nemenyi_cd',
+           'rank_test', 'cd_groups']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -90,6 +92,17 @@ def notebook_parameters(notebook) -> dict:
     return {k: v['default'] for k, v in pm.inspect_notebook(str(notebook)).items()}
 
 # %% ../nbs/40_sweep.ipynb #c011
+PROTOCOL = ('latent_width', 'stage1_epochs', 'stage2_epochs', 'precision', 'fcn_epochs', 'cas_epochs', 'n_cas')
+
+def _literal(value):
+    "A notebook parameter's default as a Python value ('1000' -> 1000, \"'fp32'\" -> 'fp32')."
+    try: return ast.literal_eval(value) if isinstance(value, str) else value
+    except (ValueError, SyntaxError): return value
+
+def results_root(out_dir) -> Path:
+    "Where the result records of a runs folder go: `<runs>/../results/runs`."
+    return Path(out_dir).expanduser().resolve().parent / 'results' / 'runs'
+
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
     "One run of the sweep: where it goes and the papermill parameters of `train.ipynb`."
@@ -98,6 +111,8 @@ class RunSpec:
     seed: int
     run_dir: Path
     parameters: dict     # dataset, ssl_method, augmentations, seed, out_dir and the extra parameters
+    protocol: dict = dataclasses.field(default_factory=dict)   # the PROTOCOL values the run follows (defaults filled in)
+    results: Path | None = None                                # where its result record goes (None: nowhere)
 
     @property
     def evaluate(self) -> bool: return bool(self.parameters.get('evaluate', True))
@@ -113,13 +128,18 @@ def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = No
     unknown = sorted(set(params) - set(valid))
     if unknown: raise ValueError(f'unknown parameter(s) {unknown} for {Path(notebook or notebook_path()).name}; '
                                  f'valid: {", ".join(sorted(set(valid) - set(GRID_PARAMETERS)))}')
-    out = Path(out_dir or outputs_dir() / 'runs').expanduser().resolve()
+    defaults = {k: _literal(v) for k, v in valid.items()}
+    protocol = {k: params.get(k, defaults.get(k)) for k in PROTOCOL}
+    width = protocol['latent_width']
+    out = Path(out_dir or outputs_dir() / ('runs' if width == defaults.get('latent_width') else f'runs-w{width}'))
+    out = out.expanduser().resolve()
     datasets = select_datasets(datasets, params.get('data_dir'))
     specs = []
     for seed, config, dataset in itertools.product(select_seeds(seeds), select_configs(configs), datasets):
         ssl, aug = CONFIGS[config]
         specs.append(RunSpec(dataset, config, seed, out / dataset / config / f'seed{seed}',
-                             dict(dataset=dataset, ssl_method=ssl, augmentations=aug, seed=seed, out_dir=str(out), **params)))
+                             dict(dataset=dataset, ssl_method=ssl, augmentations=aug, seed=seed, out_dir=str(out), **params),
+                             protocol, results_root(out)))
     return specs
 
 # %% ../nbs/40_sweep.ipynb #c014
@@ -155,6 +175,71 @@ def run_status(run_dir, evaluate: bool | None = None) -> str:
     return 'missing'
 
 # %% ../nbs/40_sweep.ipynb #c017
+METRICS = {'svm': 'max', 'knn': 'max', 'recon_mse': 'min', 'fid': 'min', 'is_mean': 'max', 'cas': 'max'}
+TIMES = ('stage1_seconds', 'stage2_seconds')
+EVAL_KEYS = ('dataset', 'config', 'seed', 'ssl_method', 'augmentations', 'latent_width', 'svm', 'knn', 'recon_mse',
+             'fid', 'is_mean', 'is_std', 'cas', 'fcn_test_accuracy', 'stage1_seconds', 'stage2_seconds',
+             'codebook_usage', 'codebook_perplexity', 'n_samples', 'version')
+
+def record_path(results, dataset: str, config: str, seed: int, latent_width: int) -> Path:
+    return Path(results) / dataset / f'w{latent_width}' / f'{config}-seed{seed}.json'
+
+def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
+    "Write the result record of an evaluated run (its eval.json and protocol) under `results`; None if not evaluated."
+    run_dir = Path(run_dir)
+    ev = _read(run_dir / 'eval.json')
+    if ev is None: return None
+    cfg = _read(run_dir / 'config.json') or {}
+    known = {'stage1_epochs': cfg.get('stage1', {}).get('train', {}).get('epochs'),
+             'stage2_epochs': cfg.get('stage2', {}).get('train', {}).get('epochs'),
+             'latent_width': cfg.get('stage1', {}).get('model', {}).get('latent_width'),
+             'precision': cfg.get('stage1', {}).get('train', {}).get('precision')}
+    rec = {**(protocol or {}), **{k: v for k, v in known.items() if v is not None}, **ev}
+    missing = [k for k in ('dataset', 'config', 'seed', 'latent_width') if rec.get(k) is None]
+    if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}; re-run its evaluation (nbs/evaluate.ipynb)')
+    path = record_path(results, rec['dataset'], rec['config'], rec['seed'], rec['latent_width'])
+    atomic_write_json(path, rec)
+    return path
+
+def is_recorded(spec: RunSpec) -> bool:
+    "Whether `spec` has a result record made with its protocol."
+    if spec.results is None or not spec.protocol: return False
+    rec = _read(record_path(spec.results, spec.dataset, spec.config, spec.seed, spec.protocol['latent_width']))
+    return rec is not None and all(rec.get(k) == v for k, v in spec.protocol.items())
+
+def read_records(results, latent_width: int | None = None) -> list[dict]:
+    "Every result record under `results` (of one latent width, if given), sorted by dataset, width, config, seed."
+    recs = [r for p in Path(results).glob('*/w*/*-seed*.json') if (r := _read(p)) is not None]
+    if latent_width is not None: recs = [r for r in recs if r.get('latent_width') == latent_width]
+    order = {c: i for i, c in enumerate(CONFIGS)}
+    return sorted(recs, key=lambda r: (r['dataset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
+
+def _write_csv(path, rows: Sequence[dict], columns: Sequence[str]):
+    import io
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(columns), extrasaction='ignore', lineterminator='\n')
+    w.writeheader(); w.writerows(rows)
+    atomic_write_text(path, buf.getvalue())
+
+def write_results_tables(results) -> tuple[Path, Path]:
+    "Rebuild `study_runs.csv` (one row per record) and `study_summary.csv` (per dataset, width, config: n, mean, std)."
+    recs, root = read_records(results), Path(results).parent
+    runs_csv, summary_csv = root / 'study_runs.csv', root / 'study_summary.csv'
+    _write_csv(runs_csv, recs, [*EVAL_KEYS[:6], *[k for k in EVAL_KEYS[6:] if k != 'version'], *PROTOCOL[1:], 'version'])
+    rows = []
+    for (d, w, c), g in itertools.groupby(recs, key=lambda r: (r['dataset'], r['latent_width'], r['config'])):
+        g = list(g)
+        row = {'dataset': d, 'latent_width': w, 'config': c, 'n_seeds': len(g), 'seeds': ' '.join(str(r['seed']) for r in g)}
+        for m in [*METRICS, *TIMES]:
+            v = np.array([r[m] for r in g if r.get(m) is not None], dtype=float)
+            row[f'{m}_mean'] = float(v.mean()) if len(v) else None
+            row[f'{m}_std'] = float(v.std(ddof=1)) if len(v) > 1 else None
+        rows.append(row)
+    _write_csv(summary_csv, rows, ['dataset', 'latent_width', 'config', 'n_seeds', 'seeds',
+                                   *[f'{m}_{s}' for m in [*METRICS, *TIMES] for s in ('mean', 'std')]])
+    return runs_csv, summary_csv
+
+# %% ../nbs/40_sweep.ipynb #c021
 def job_id() -> str | None:
     "The Slurm (array) job id, or submitit's local job id, of this process; None outside a job."
     e = os.environ
@@ -197,7 +282,7 @@ class RunLock:
         if held and held.get('pid') == self.record['pid'] and held.get('host') == self.record['host']:
             self.path.unlink(missing_ok=True)
 
-# %% ../nbs/40_sweep.ipynb #c020
+# %% ../nbs/40_sweep.ipynb #c024
 _ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 
 def _error_record(e: BaseException) -> dict:
@@ -241,6 +326,9 @@ def run_one(spec: RunSpec, notebook=None) -> dict:
             status = run_status(run_dir, spec.evaluate)
             err = None if status == 'done' else dict(error='the notebook finished but wrote no ' +
                                                      ('eval.json' if spec.evaluate else 'summary_stage2.json'))
+            if err is None and spec.evaluate and spec.results is not None:
+                save_record(run_dir, spec.results, spec.protocol)
+                write_results_tables(spec.results)
         except Exception as e:
             if _interrupted.is_set(): raise                    # stopped half-way (papermill may wrap the exit): missing
             err = _error_record(e)
@@ -258,7 +346,7 @@ def run_one(spec: RunSpec, notebook=None) -> dict:
         return rec
     finally: lock.release()
 
-# %% ../nbs/40_sweep.ipynb #c025
+# %% ../nbs/40_sweep.ipynb #c029
 def thread_env(threads: int) -> dict:
     "Environment variables that cap torch/BLAS intra-op threads at `threads`."
     return {k: str(threads) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')}
@@ -281,7 +369,7 @@ def worker_envs(workers: int | None = None, runs_per_gpu: int = 1, gpus: Sequenc
     return [{**thread_env(threads), **({'CUDA_VISIBLE_DEVICES': gpus[i % len(gpus)]} if gpus else {})}
             for i in range(workers)]
 
-# %% ../nbs/40_sweep.ipynb #c028
+# %% ../nbs/40_sweep.ipynb #c032
 def _stop_worker(signum, frame):
     if _interrupted.is_set(): return                          # already stopping: let papermill's cleanup finish
     _interrupted.set()
@@ -345,7 +433,7 @@ def run_local(specs: Sequence[RunSpec], workers: int | None = None, runs_per_gpu
         pool.shutdown(wait=True, cancel_futures=True); bar.close()
     return records
 
-# %% ../nbs/40_sweep.ipynb #c030
+# %% ../nbs/40_sweep.ipynb #c034
 class SweepTask:
     "The callable submitit runs on a node: the runs of one job in order, skipping finished ones; requeues itself."
     def __init__(self, notebook=None, threads: int | None = None):
@@ -354,7 +442,7 @@ class SweepTask:
     def __call__(self, specs: Sequence[RunSpec]) -> list[dict]:
         threads = self.threads or int(os.environ.get('SLURM_CPUS_PER_TASK') or 0) or os.cpu_count() or 1
         os.environ.update(thread_env(threads)); os.environ.pop('MPLBACKEND', None)
-        return [run_one(s, self.notebook) for s in specs if run_status(s.run_dir, s.evaluate) != 'done']
+        return [run_one(s, self.notebook) for s in specs if sweep_statuses([s])[0] != 'done']   # recorded runs too
 
     def checkpoint(self, specs: Sequence[RunSpec]):
         "On preemption or timeout: requeue this same task (finished runs are skipped, the others resume)."
@@ -399,12 +487,13 @@ def run_slurm(specs: Sequence[RunSpec], out_dir, cluster: str | None = None, par
     finally: bar.close()
     return records
 
-# %% ../nbs/40_sweep.ipynb #c032
+# %% ../nbs/40_sweep.ipynb #c036
 EXECUTORS = ('local', 'slurm')
 
 def sweep_statuses(specs: Sequence[RunSpec]) -> list[str]:
-    "The state of each planned run, judged by what the plan asks (`evaluate`)."
-    return [run_status(s.run_dir, s.evaluate) for s in specs]
+    "The state of each planned run, judged by what the plan asks (`evaluate`); a recorded run is done."
+    states = [run_status(s.run_dir, s.evaluate) for s in specs]
+    return ['done' if st in ('missing', 'failed') and s.evaluate and is_recorded(s) else st for s, st in zip(specs, states)]
 
 def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     "A plain text table of `rows` (dicts) with the given columns."
@@ -438,13 +527,7 @@ def run_sweep(specs: Sequence[RunSpec], executor: str = 'local', retry_failed: b
           + ('; stopped runs are missing: run the same command again to resume them' if done['stopped'] else ''))
     return dict(planned=len(specs), todo=len(todo), counts=dict(counts), records=records)
 
-# %% ../nbs/40_sweep.ipynb #c039
-METRICS = {'svm': 'max', 'knn': 'max', 'recon_mse': 'min', 'fid': 'min', 'is_mean': 'max', 'cas': 'max'}
-TIMES = ('stage1_seconds', 'stage2_seconds')
-EVAL_KEYS = ('dataset', 'config', 'seed', 'ssl_method', 'augmentations', 'latent_width', 'svm', 'knn', 'recon_mse',
-             'fid', 'is_mean', 'is_std', 'cas', 'fcn_test_accuracy', 'stage1_seconds', 'stage2_seconds',
-             'codebook_usage', 'codebook_perplexity', 'n_samples', 'version')
-
+# %% ../nbs/40_sweep.ipynb #c045
 def found_runs(out_dir) -> list[tuple[str, str, int]]:
     "(dataset, config, seed) of every run folder under `out_dir`."
     found = []
@@ -452,9 +535,17 @@ def found_runs(out_dir) -> list[tuple[str, str, int]]:
         if p.is_dir() and p.name[4:].isdigit() and p.parent.name in CONFIGS: found.append((p.parents[1].name, p.parent.name, int(p.name[4:])))
     return found
 
-def collect_results(out_dir, datasets=None, configs=None, seeds=None) -> list[dict]:
-    "One row per run of the expected grid (None: what is found): its eval.json fields, `status` and `run_dir`."
-    out, found = Path(out_dir), found_runs(out_dir)
+def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_width: int | None = None,
+                    results=None) -> list[dict]:
+    """One row per run of the expected grid (None: what is found): its eval.json fields, `status` and `run_dir`.
+
+    With `latent_width`, the result records of that width (under `results`, default `<out_dir>/../results/runs`) stand
+    in for runs whose folder has no eval.json, as on a fresh clone; eval.json of another width is left out."""
+    out = Path(out_dir)
+    recs = {}
+    if latent_width is not None:
+        recs = {(r['dataset'], r['config'], r['seed']): r for r in read_records(results or results_root(out), latent_width)}
+    found = found_runs(out) + sorted(recs, key=lambda k: (k[0], list(CONFIGS).index(k[1]) if k[1] in CONFIGS else 99, k[2]))
     datasets = _items(datasets) if datasets is not None else list(dict.fromkeys(d for d, _, _ in found))
     if datasets and 'study' in datasets: datasets = select_datasets(datasets)
     configs = select_configs(configs) if configs is not None else [c for c in CONFIGS if any(c == f[1] for f in found)]
@@ -462,12 +553,15 @@ def collect_results(out_dir, datasets=None, configs=None, seeds=None) -> list[di
     rows = []
     for d, c, s in itertools.product(datasets, configs, seeds):
         run = out / d / c / f'seed{s}'
-        ev = _read(run / 'eval.json') or {}
-        rows.append({**{k: None for k in EVAL_KEYS}, **ev, 'dataset': d, 'config': c, 'seed': s,
-                     'status': run_status(run), 'run_dir': str(run)})
+        ev, status = _read(run / 'eval.json'), run_status(run)
+        if ev is not None and latent_width is not None and ev.get('latent_width', latent_width) != latent_width:
+            ev, status = None, 'missing'                                      # a run of another latent width
+        if ev is None and (d, c, s) in recs: ev, status = recs[(d, c, s)], 'done'
+        rows.append({**{k: None for k in EVAL_KEYS}, **(ev or {}), 'dataset': d, 'config': c, 'seed': s,
+                     'status': status, 'run_dir': str(run)})
     return rows
 
-# %% ../nbs/40_sweep.ipynb #c041
+# %% ../nbs/40_sweep.ipynb #c047
 def fake_eval(dataset: str, config: str, seed: int, quality: float = 0.0, rng=None) -> dict:
     "An `eval.json` record with plausible values (for tests and demos); larger `quality` is better on every metric."
     rng = rng or np.random.default_rng([seed, *map(ord, dataset + config)])
@@ -480,7 +574,26 @@ def fake_eval(dataset: str, config: str, seed: int, quality: float = 0.0, rng=No
                 stage2_seconds=50 + 5 * rng.random(), codebook_usage=0.5, codebook_perplexity=20.0, n_samples=256,
                 version=ncvqvae.__version__)
 
-# %% ../nbs/40_sweep.ipynb #c044
+# %% ../nbs/40_sweep.ipynb #c050
+REFERENCE_LATENT_WIDTH = 8
+_REF = """Wafer vqvae 89.2 0.0 93.3 0.5 5.72 0.53 1.33 0.05 97.6 0.3
+Wafer barlowtwins-warp 94.4 0.3 96.3 0.4 3.70 0.30 1.25 0.03 97.7 1.0
+Wafer vibcreg-warp 93.9 0.9 96.6 0.5 3.67 0.27 1.26 0.02 97.9 0.5
+SonyAIBORobotSurface1 vqvae 67.9 8.2 55.7 8.6 23.7 7.7 1.20 0.10 97.5 0.9
+SonyAIBORobotSurface1 vibcreg-gauss 69.2 6.1 54.3 7.7 18.6 2.7 1.44 0.08 98.5 0.3
+SonyAIBORobotSurface2 vqvae 85.5 2.1 80.6 3.9 5.42 2.37 1.62 0.08 92.9 2.9
+SonyAIBORobotSurface2 barlowtwins-gauss 81.5 0.7 80.2 2.0 1.78 0.70 1.81 0.02 96.9 1.6"""
+
+def reference_figures() -> list[dict]:
+    "The authors' reference rows: dataset, config, and `<metric>_mean` / `<metric>_std` for svm, knn, fid, is_mean, cas."
+    rows = []
+    for line in _REF.splitlines():
+        d, c, *v = line.split()
+        vals = dict(zip([f'{m}_{s}' for m in ('svm', 'knn', 'fid', 'is_mean', 'cas') for s in ('mean', 'std')], map(float, v)))
+        rows.append({'dataset': d, 'config': c, 'latent_width': REFERENCE_LATENT_WIDTH, **vals})
+    return rows
+
+# %% ../nbs/40_sweep.ipynb #c053
 NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
 
 def win_counts(means: dict, metric: str, configs: Sequence[str], baseline: str = 'vqvae') -> dict:
