@@ -293,3 +293,24 @@ def test_report(tmp_path, capsys):
         assert text in html, text
     rows = (runs / 'results.csv').read_text().splitlines()
     assert len(rows) == 1 + 3 * 3 * 2 and sum(',missing,' in r or ',failed,' in r for r in rows) == 2
+
+
+def test_report_from_records(tmp_path, capsys):
+    "On a fresh clone the report is built from the committed result records alone, and compared with SPEC section 10."
+    from ncvqvae.cli import main
+    from ncvqvae.core import atomic_write_json
+    from ncvqvae.sweep import fake_eval, record_path
+    results = tmp_path / 'results' / 'runs'
+    for w in (8, 32):
+        for c, q in {'vqvae': 0.0, 'barlowtwins-warp': 1.0}.items():
+            for s in (1, 2):
+                atomic_write_json(record_path(results, 'Wafer', c, s, w), {**fake_eval('Wafer', c, s, quality=q), 'latent_width': w})
+    runs = tmp_path / 'runs'                                                     # no run folders at all
+    assert main(['report', '--out', str(runs)]) == 0
+    html = (runs / 'report.html').read_text()
+    for text in ('Against the authors', '94.4 ± 0.3', 'here, w8', 'here, w32', '(n=2)'):
+        assert text in html, text
+    # ours: barlowtwins-warp beats vqvae on every metric; the authors' Wafer IS went down, the other four went up
+    assert 'agrees with the authors in <strong>8 of 10</strong>' in html
+    assert main(['report', '--out', str(tmp_path / 'elsewhere' / 'runs')]) == 2               # no runs, no records: an error
+    assert 'no result records' in capsys.readouterr().err
