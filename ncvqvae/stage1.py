@@ -86,8 +86,13 @@ class NCVQVAE(nn.Module):
         self.projector = None if cfg.ssl_method == 'none' else Projector(
             2 * cfg.hidden, cfg.proj_hidden, cfg.proj_dim,
             iternorm=cfg.ssl_method == 'vibcreg', iternorm_groups=cfg.iternorm_groups)
+        self.encoder.to(memory_format=torch.channels_last)        # the conv stacks run channels-last (NHWC)
+        self.decoder.to(memory_format=torch.channels_last)
 
-    def stft(self, x): return stft(x, n_fft=self.cfg.n_fft, hop_length=self.cfg.hop_length)      # (b, 2C, F, W)
+    def stft(self, x):
+        "Series (b, C, L) -> time-frequency input (b, 2C, F, W), channels-last like the conv weights."
+        return stft(x, n_fft=self.cfg.n_fft, hop_length=self.cfg.hop_length).contiguous(memory_format=torch.channels_last)
+
     def istft(self, u): return istft(u, self.cfg.length, n_fft=self.cfg.n_fft, hop_length=self.cfg.hop_length)
 
     def encode(self, x):
@@ -145,7 +150,7 @@ class NCVQVAE(nn.Module):
         return {'barlowtwins': dict(lambd=c.lambd),
                 'vibcreg': dict(sim_weight=c.sim_weight, var_weight=c.var_weight, cov_weight=c.cov_weight)}[c.ssl_method]
 
-# %% ../nbs/13_stage1.ipynb #c012
+# %% ../nbs/13_stage1.ipynb #c014
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 1000
@@ -171,7 +176,7 @@ def config_name(ssl_method: str, augmentations: str) -> str:
     check_choice('ssl_method', ssl_method, SSL_METHODS)
     return 'vqvae' if ssl_method == 'none' else f'{ssl_method}-{augmentations}'
 
-# %% ../nbs/13_stage1.ipynb #c015
+# %% ../nbs/13_stage1.ipynb #c017
 @torch.no_grad()
 def encode_split(model: NCVQVAE, X: torch.Tensor, batch_size: int = 1024) -> dict:
     "One eval-mode pass over X: `mse` (time domain), `recon` (time + frequency), probe `features`, `tokens`."
@@ -193,7 +198,7 @@ def probe_splits(ev_train: dict, y_train, ev_test: dict, y_test) -> dict:
     "SVM and KNN probe accuracies from two `encode_split` results."
     return run_probes(ev_train['features'], np.asarray(y_train), ev_test['features'], np.asarray(y_test))
 
-# %% ../nbs/13_stage1.ipynb #c017
+# %% ../nbs/13_stage1.ipynb #c019
 CKPT_NAME = 'stage1.pt'
 
 def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
