@@ -15,8 +15,8 @@ from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STAT
                            run_sweep, save_record, write_results_tables)
 
 # %% auto #0
-__all__ = ['COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report', 'cmd_results',
-           'dataset_rows', 'cmd_data', 'main']
+__all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report',
+           'cmd_results', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'main']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs and '
                         'rebuild study_runs.csv and study_summary.csv')
     rs.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
+    f = sub.add_parser('fcn', help="train (or load from the cache) each dataset's supervised FCN and record its test "
+                       'accuracy in outputs/results/fcn_accuracy.csv')
+    f.add_argument('--datasets', default='study', help="comma list of datasets, 'study' for the 13 of the study (default)")
+    f.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
+    f.add_argument('--epochs', type=int, default=1000)
+    f.add_argument('--precision', default='fp32', choices=('fp32', 'bf16'))
+    f.add_argument('--device', default='auto')
     sub.add_parser('bench', add_help=False, help='time the training steps, sampling and the FCN on this device, '
                    'with FLOPs and the study projection (ncvqvae bench --help)')
     d = sub.add_parser('data', help='the study datasets and where each is found')
@@ -174,6 +181,30 @@ def cmd_results(args) -> int:
     print(f'{n} run(s) of {out} recorded under {results}; {len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
     return 0
 
+FCN_COLUMNS = ('dataset', 'fcn_test_accuracy', 'train_accuracy', 'epochs', 'precision', 'seconds', 'device', 'version')
+
+def cmd_fcn(args) -> int:
+    "The cached FCN of each dataset (trained where missing), its accuracies merged into `outputs/results/fcn_accuracy.csv`."
+    import csv
+    from ncvqvae.data import load_ucr
+    from ncvqvae.fcn import FCNConfig, fcn_cache_dir, load_or_train_fcn
+    from ncvqvae.sweep import _write_csv, select_datasets
+    names = select_datasets(args.datasets, args.data_dir)
+    path = outputs_dir() / 'results' / 'fcn_accuracy.csv'
+    rows = {r['dataset']: r for r in csv.DictReader(path.open())} if path.exists() else {}
+    for name in names:
+        ds = load_ucr(name, data_dir=args.data_dir)
+        cfg = FCNConfig(epochs=args.epochs, precision=args.precision, device=args.device)
+        _, info = load_or_train_fcn(ds, cfg, cache_dir=fcn_cache_dir(name))
+        rows[name] = dict(dataset=name, fcn_test_accuracy=round(info['test_accuracy'], 4),
+                          train_accuracy=round(info['train_accuracy'], 4), epochs=info['epochs'],
+                          precision=info['config'].get('precision', 'fp32'), seconds=round(info['seconds'], 1),
+                          device=info['config'].get('device'), version=info.get('version'))
+        print(f"{name}: FCN test accuracy {info['test_accuracy']:.4f}" + (' (cached)' if info['cached'] else ''), flush=True)
+    _write_csv(path, sorted(rows.values(), key=lambda r: r['dataset']), FCN_COLUMNS)
+    print(path)
+    return 0
+
 def dataset_rows(data_dir=None) -> list[dict]:
     "The study datasets and the embedded one, each with where `load_ucr` would find it (None: not local)."
     rows = [dict(name=EMBEDDED_DATASET, type='Simulated', train=30, test=900, classes=3, length=128,
@@ -196,7 +227,7 @@ def cmd_data(args) -> int:
     print(format_table(rows, ('name', 'type', 'train', 'test', 'classes', 'length', 'where')))
     return 1 if failed else 0
 
-COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=cmd_results, data=cmd_data)
+COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=cmd_results, fcn=cmd_fcn, data=cmd_data)
 
 def main(argv=None) -> int:
     "The `ncvqvae` console command; returns its exit status (2: a bad option, 130: interrupted)."
