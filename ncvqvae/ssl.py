@@ -93,7 +93,15 @@ class Projector(nn.Module):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return self.iternorm(self.net(h))                                # (b, out_dim)
 
-# %% ../nbs/12_ssl.ipynb #c021
+    def pair(self, h1: torch.Tensor, h2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        "Both views `(b, in_dim)` -> `(b, out_dim), (b, out_dim)`, the same as two calls but with one matmul per layer."
+        n = len(h1)
+        x = torch.cat([h1, h2])                                          # (2b, in_dim)
+        for layer in self.net:                                           # BatchNorm: each view over its own batch
+            x = torch.cat([layer(x[:n]), layer(x[n:])]) if isinstance(layer, nn.BatchNorm1d) else layer(x)
+        return self.iternorm(x[:n]), self.iternorm(x[n:])                # IterNorm too
+
+# %% ../nbs/12_ssl.ipynb #c023
 def _standardise(z: torch.Tensor, eps: float) -> torch.Tensor:
     "Each column to mean 0 and (biased) variance 1 over the batch."
     var, mean = torch.var_mean(z, dim=0, correction=0)
@@ -114,7 +122,7 @@ def barlow_twins_loss(z1: torch.Tensor, z2: torch.Tensor, lambd: float = 0.005, 
         off_diag = _sq_frobenius(z1, z2) / b ** 2 - diag.pow(2).sum()
         return on_diag + lambd * off_diag
 
-# %% ../nbs/12_ssl.ipynb #c031
+# %% ../nbs/12_ssl.ipynb #c033
 def _variance_term(z: torch.Tensor, eps: float) -> torch.Tensor:
     "`mean_j relu(1 - sqrt(Var_j(z) + eps))` for `(b, D)` z."
     return F.relu(1 - torch.sqrt(z.var(dim=0) + eps)).mean()
@@ -137,7 +145,7 @@ def vibcreg_loss(z1: torch.Tensor, z2: torch.Tensor, sim_weight: float = 25., va
         total = sim_weight * sim + var_weight * var + cov_weight * cov
     return total, dict(sim=sim.detach(), var=var.detach(), cov=cov.detach())
 
-# %% ../nbs/12_ssl.ipynb #c036
+# %% ../nbs/12_ssl.ipynb #c038
 SSL_METHODS = ('none', 'barlowtwins', 'vibcreg')
 
 def ssl_loss(method: str, z1: torch.Tensor, z2: torch.Tensor, **weights):

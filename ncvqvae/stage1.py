@@ -136,8 +136,7 @@ class NCVQVAE(nn.Module):
             z_a = self.encoder(u_a)                        # (b, hidden, F, W'), not quantized
             u_a_hat, x_a_hat = self.decode(z_a)
             losses['recon_aug'] = self.recon_loss(x_aug, u_a, x_a_hat, u_a_hat)
-            p1 = self.projector(pool_latent(z_q))          # (b, D)
-            p2 = self.projector(pool_latent(z_a))          # (b, D)
+            p1, p2 = self.projector.pair(pool_latent(z_q), pool_latent(z_a))   # (b, D) each: one matmul per layer
             ssl, terms = ssl_loss(self.cfg.ssl_method, p1, p2, **self.ssl_kwargs())
             losses['ssl'] = ssl
             if len(terms) > 1: losses.update({f'ssl_{k}': v for k, v in terms.items()})   # VIbCReg's sim / var / cov
