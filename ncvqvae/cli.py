@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     loc = s.add_argument_group('local executor')
     loc.add_argument('--workers', type=int, default=None, help='parallel runs (default: one per GPU, else 1)')
     loc.add_argument('--runs-per-gpu', type=int, default=1, help='workers per visible GPU')
+    loc.add_argument('--threads', type=int, default=None,
+                     help='torch CPU threads per run (default: the CPUs shared among the workers)')
     sl = s.add_argument_group('slurm executor (submitit)')
     sl.add_argument('--partition', default=None)
     sl.add_argument('--time-min', type=int, default=24 * 60, help='time limit per run in minutes (requeued when hit)')
@@ -120,7 +122,7 @@ def cmd_sweep(args) -> int:
 
 def _sweep(args, specs) -> int:
     if args.executor == 'local':
-        opts = dict(workers=args.workers, runs_per_gpu=args.runs_per_gpu)
+        opts = dict(workers=args.workers, runs_per_gpu=args.runs_per_gpu, threads=args.threads)
     else:
         opts = dict(out_dir=_out(args, specs), cluster=None if args.cluster == 'auto' else args.cluster, partition=args.partition,
                     time_min=args.time_min, gpus=args.gpus, cpus=args.cpus, mem_gb=args.mem_gb,

@@ -359,13 +359,14 @@ def visible_gpus() -> list[str]:
     return [str(i) for i in range(torch.cuda.device_count())]
 
 def worker_envs(workers: int | None = None, runs_per_gpu: int = 1, gpus: Sequence[str] | None = None,
-                cpus: int | None = None) -> list[dict]:
-    "The environment of each local worker: its share of the CPU threads and, with GPUs, its CUDA device."
+                cpus: int | None = None, threads: int | None = None) -> list[dict]:
+    "The environment of each local worker: its share of the CPU threads (or `threads` each) and, with GPUs, its CUDA device."
     gpus = visible_gpus() if gpus is None else [str(g) for g in gpus]
     if runs_per_gpu < 1: raise ValueError(f'runs_per_gpu must be >= 1, got {runs_per_gpu}')
     workers = workers or (len(gpus) * runs_per_gpu if gpus else 1)
     if workers < 1: raise ValueError(f'workers must be >= 1, got {workers}')
-    threads = max(1, (cpus or os.cpu_count() or 1) // workers)
+    if threads is not None and threads < 1: raise ValueError(f'threads must be >= 1, got {threads}')
+    threads = threads or max(1, (cpus or os.cpu_count() or 1) // workers)
     return [{**thread_env(threads), **({'CUDA_VISIBLE_DEVICES': gpus[i % len(gpus)]} if gpus else {})}
             for i in range(workers)]
 
@@ -411,10 +412,10 @@ def _progress(total: int, progress: bool):
     return tqdm(total=total, desc='runs', unit='run', disable=not progress or not total, dynamic_ncols=True)
 
 def run_local(specs: Sequence[RunSpec], workers: int | None = None, runs_per_gpu: int = 1, notebook=None,
-              progress: bool = True) -> list[dict]:
+              progress: bool = True, threads: int | None = None) -> list[dict]:
     "Run `specs` on local worker processes (see `worker_envs`); return their records as they finish."
     if not specs: return []
-    envs = worker_envs(min(len(worker_envs(workers, runs_per_gpu)), len(specs)), runs_per_gpu)   # no idle workers
+    envs = worker_envs(min(len(worker_envs(workers, runs_per_gpu)), len(specs)), runs_per_gpu, threads=threads)  # no idle workers
     from ncvqvae.sweep import _init_worker, _run_in_worker   # importable by the workers, also when called from a notebook
     ctx = _worker_context()
     slots = ctx.Queue()
