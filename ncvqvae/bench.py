@@ -24,12 +24,12 @@ from .stage2 import prior_config, Sampler
 from .fcn import FCN
 
 # %% auto #0
-__all__ = ['REFERENCE_CONDITIONS', 'REFERENCE', 'ITEMS', 'STUDY_CONFIGS', 'reference_for', 'synchronize', 'time_fn',
-           'count_flops', 'measure_matmul_peak', 'batch_flops', 'dataset_shape', 'stage1_step_fn', 'stage2_step_fn',
-           'sampling_fn', 'fcn_step_fn', 'make_record', 'bench_stage1_step', 'bench_augment', 'bench_stage1_epoch',
-           'bench_stage2_step', 'bench_sampling', 'bench_fcn_step', 'machine_info', 'load_warning', 'run_bench',
-           'parse_config', 'needed_keys', 'step_times_from_results', 'study_flops', 'project_study', 'format_table',
-           'format_study', 'bench_parser', 'bench_main']
+__all__ = ['REFERENCE_CONDITIONS', 'REFERENCE', 'REFERENCE_MEMORY', 'ITEMS', 'STUDY_CONFIGS', 'reference_for', 'synchronize',
+           'time_fn', 'count_flops', 'measure_matmul_peak', 'batch_flops', 'dataset_shape', 'stage1_step_fn',
+           'stage2_step_fn', 'sampling_fn', 'fcn_step_fn', 'make_record', 'bench_stage1_step', 'bench_augment',
+           'bench_stage1_epoch', 'bench_stage2_step', 'bench_sampling', 'bench_fcn_step', 'bench_memory',
+           'machine_info', 'load_warning', 'run_bench', 'parse_config', 'needed_keys', 'step_times_from_results',
+           'study_flops', 'project_study', 'format_table', 'format_study', 'bench_parser', 'bench_main']
 
 # %% ../nbs/50_bench.ipynb #c005
 REFERENCE_CONDITIONS = dict(source="authors' code", machine='this project machine, 2 CPU cores', precision='fp32',
@@ -314,8 +314,42 @@ def bench_fcn_step(dataset='Wafer', batch: int = 256, device='cpu', warmup: int 
     return make_record('fcn_step', '', shape, {'batch': batch}, precision, times, flops, peaks, latent_width, batch,
                        n_items=batch)
 
-# %% ../nbs/50_bench.ipynb #c029
-ITEMS = ('stage1_step', 'stage1_epoch', 'augment', 'stage2_step', 'sampling', 'fcn_step')
+# %% ../nbs/50_bench.ipynb #c027
+REFERENCE_MEMORY = {('barlowtwins', 'ShapesAll', 8, 128): 2.3}      # GiB, 20 steps of the authors' code
+
+def _peak_rss_child(method, length, latent_width, batch, precision, steps, threads, conn):
+    import resource
+    torch.set_num_threads(threads)
+    step = stage1_step_fn(method, length, latent_width, batch, precision, 'cpu')
+    for _ in range(steps): step()
+    conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)        # Linux: KiB
+
+def bench_memory(method: str = 'barlowtwins', dataset='ShapesAll', latent_width: int = 8, batch: int = 128,
+                 precision: str = 'fp32', device='cpu', steps: int = 20) -> dict:
+    "Peak memory (GiB) of `steps` stage-1 training steps of `method` on `dataset`'s shape."
+    import multiprocessing as mp
+    shape, dev = dataset_shape(dataset), get_device(device)
+    if dev.type == 'cuda':
+        torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(dev)
+        step = stage1_step_fn(method, shape['length'], latent_width, batch, precision, dev)
+        for _ in range(steps): step()
+        torch.cuda.synchronize(dev)
+        peak, how = torch.cuda.max_memory_allocated(dev), 'CUDA peak allocated'
+    else:
+        from ncvqvae.bench import _peak_rss_child                       # importable by a spawned process
+        ctx = mp.get_context('spawn')
+        recv, send = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_peak_rss_child, args=(method, shape['length'], latent_width, batch, precision, steps,
+                                                      torch.get_num_threads(), send))
+        p.start(); peak = recv.recv(); p.join()
+        how = 'peak RSS of a fresh process'
+    ref = REFERENCE_MEMORY.get((method, shape['name'], latent_width, batch))
+    return {'key': f'memory/{method}', 'dataset': shape['name'], 'method': method, 'steps': steps, 'batch': batch,
+            'latent_width': latent_width, 'precision': precision, 'peak_gib': peak / 2**30, 'measured_as': how,
+            'reference_gib': ref}
+
+# %% ../nbs/50_bench.ipynb #c032
+ITEMS = ('stage1_step', 'stage1_epoch', 'augment', 'stage2_step', 'sampling', 'fcn_step', 'memory')
 
 def _device_name(dev: torch.device) -> str:
     if dev.type == 'cuda': return torch.cuda.get_device_name(dev)
@@ -364,7 +398,7 @@ def run_bench(datasets: Sequence = ('Wafer',), methods: Sequence[str] = ('none',
         machine.update(peak_gflops=peaks, peak_n=peak_n)
         log(f"peaks: fp32 {peaks['fp32']:.1f}, bf16 {peaks['bf16']:.1f} GFLOP/s")
         kw = dict(device=dev, peaks=peaks)
-        results = []
+        results, memory = [], []
         def add(rec):
             results.append(rec); log(f"{rec['key']:<32}{rec['dataset']:<24}{rec['median_s']:9.4f} s")
         for ds in datasets:
@@ -387,6 +421,8 @@ def run_bench(datasets: Sequence = ('Wafer',), methods: Sequence[str] = ('none',
             if 'fcn_step' in items:
                 add(bench_fcn_step(d, fcn_batch, warmup=warmup, reps=reps, latent_width=latent_width,
                                    precision=precision, **kw))
+            if 'memory' in items:
+                memory.append(bench_memory(epoch_method, d, latent_width, stage1_batch, precision, dev, 2 if quick else 20))
         machine['load_after'] = list(os.getloadavg()) if hasattr(os, 'getloadavg') else None
         machine['load_warning'] = load_warning(machine)
     finally:
@@ -396,9 +432,9 @@ def run_bench(datasets: Sequence = ('Wafer',), methods: Sequence[str] = ('none',
                     fcn_batch=fcn_batch, n_samples=n_samples, T=T, guidance_scale=guidance_scale,
                     epoch_method=epoch_method, epoch_aug=epoch_aug, model_kw=model_kw or {},
                     warmup=warmup, reps=reps, reference=REFERENCE_CONDITIONS)
-    return {'machine': machine, 'settings': settings, 'results': results}
+    return {'machine': machine, 'settings': settings, 'results': results, 'memory': memory}
 
-# %% ../nbs/50_bench.ipynb #c032
+# %% ../nbs/50_bench.ipynb #c035
 STUDY_CONFIGS = tuple(CONFIGS)                     # the sweep's 7 configurations, one source of truth
 
 def parse_config(name: str) -> tuple[str, str | None]:
@@ -502,7 +538,7 @@ def project_study(step_times: dict, datasets: Sequence[str] = tuple(STUDY_DATASE
                          stage2_epochs=stage2_epochs, fcn_epochs=fcn_epochs, cas_epochs=cas_epochs, n_cas=n_cas,
                          stage1_batch=stage1_batch, stage2_batch=stage2_batch, fcn_batch=fcn_batch)}
 
-# %% ../nbs/50_bench.ipynb #c040
+# %% ../nbs/50_bench.ipynb #c043
 def _fmt_s(s):
     if s is None: return '-'
     return f'{s * 1e3:.1f} ms' if s < 1 else f'{s:.2f} s'
@@ -542,6 +578,10 @@ def format_table(result: dict) -> str:
         lines.append(f"{name:<38}{r['dataset'][:13]:<14}{_params_text(r)[:29]:<30}{_fmt_s(r['median_s']):>10}"
                      f"{_fmt_s(r['reference_s']):>10}{ratio:>7}{gf:>9}{ref_gf:>8}{rate:>9}"
                      f"{pct(r['share_fp32_peak']):>7}{pct(r['share_bf16_peak']):>7}{r.get('series_per_s', 0):>10.0f}")
+    for r in result.get('memory', []):
+        lines.append(f"peak memory, {r['steps']} {r['method']} steps on {r['dataset']} (batch {r['batch']}, {r['precision']}): "
+                     f"{r['peak_gib']:.2f} GiB ({r['measured_as']})" +
+                     (f"; ref {r['reference_gib']:.1f} GiB" if r['reference_gib'] else ''))
     if 'study' in result:
         lines += ['', format_study(result['study'])]
     return '\n'.join(lines)
@@ -559,7 +599,7 @@ def format_study(p: dict) -> str:
                      f"{v['sampling_hours']:>9.2f}{v['cas_fcn_hours']:>9.2f}{v['fcn_hours']:>7.2f}  {v['source']}")
     return '\n'.join(lines)
 
-# %% ../nbs/50_bench.ipynb #c043
+# %% ../nbs/50_bench.ipynb #c046
 def _csv(s: str) -> list[str]: return [x for x in s.replace(',', ' ').split() if x]
 
 def bench_parser() -> argparse.ArgumentParser:
