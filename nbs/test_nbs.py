@@ -311,6 +311,6 @@ def test_report_from_records(tmp_path, capsys):
     for text in ('Against the authors', '94.4 ± 0.3', 'here, w8', 'here, w32', '(n=2)'):
         assert text in html, text
     # ours: barlowtwins-warp beats vqvae on every metric; the authors' Wafer IS went down, the other four went up
-    assert 'agrees with the authors in <strong>8 of 10</strong>' in html
+    assert 'agrees with theirs in <strong>8 of 10</strong>' in html
     assert main(['report', '--out', str(tmp_path / 'elsewhere' / 'runs')]) == 2               # no runs, no records: an error
     assert 'no result records' in capsys.readouterr().err
