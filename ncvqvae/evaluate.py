@@ -14,7 +14,7 @@ import torch
 import ncvqvae
 from .core import atomic_write_json, get_device, read_json, read_jsonl
 from .data import load_ucr
-from .fcn import FCNConfig, fcn_predict, load_or_train_fcn
+from .fcn import FCN_PARTIAL, FCNConfig, fcn_predict, load_or_train_fcn
 from .metrics import class_proportional_counts, classification_accuracy_score, compute_fid, inception_score
 from .stage1 import config_name, encode_split, probe_splits
 from .stage2 import Sampler, load_stage2
@@ -61,7 +61,8 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     y_syn = np.repeat(np.arange(ds.n_classes), class_proportional_counts(ds.y_train, n_cas, ds.n_classes))
     x_syn, _ = sampler.sample_like(y_syn, seed=seed + 1)
     cas = classification_accuracy_score(x_syn, y_syn, ds.X_test, ds.y_test, ds.n_classes,
-                                        replace(cas_cfg or fcn_cfg, device=str(dev), precision=precision), progress=progress)
+                                        replace(cas_cfg or fcn_cfg, device=str(dev), precision=precision), progress=progress,
+                                        run_dir=run_dir / 'cas')
     s1 = cfg['stage1']
     result = {'dataset': ds.name, 'config': config_name(s1['model']['ssl_method'], s1['train']['augmentations']),
               'seed': s1['train']['seed'], 'ssl_method': s1['model']['ssl_method'],
@@ -75,4 +76,5 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
               'precision': precision, 'stage1_epochs': s1['train']['epochs'], 'stage2_epochs': cfg['stage2']['train']['epochs'],
               'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'n_cas': n_cas, 'version': ncvqvae.__version__}
     atomic_write_json(run_dir / 'eval.json', result)
+    (run_dir / 'cas' / FCN_PARTIAL).unlink(missing_ok=True)              # the CAS classifier's resume point
     return result

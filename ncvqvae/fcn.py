@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_fcn.ipynb #c001
 from __future__ import annotations
-import hashlib, math, time, warnings
+import hashlib, math, tempfile, time, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -15,13 +15,13 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import ncvqvae
-from .loop import autocast, PRECISIONS
+from .loop import autocast, fit, load_checkpoint, same_run_config, PRECISIONS
 from .core import (atomic_torch_save, atomic_write_json, check_choice, get_device, make_generator, outputs_dir,
-                          read_json, seed_everything)
+                          read_json, read_jsonl, seed_everything)
 
 # %% auto #0
-__all__ = ['FCN_CKPT', 'FCN_INFO', 'ConvBlock', 'FCN', 'FCNConfig', 'train_fcn', 'fcn_accuracy', 'fcn_predict', 'fcn_cache_dir',
-           'load_fcn', 'load_or_train_fcn']
+__all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'ConvBlock', 'FCN', 'FCNConfig', 'train_fcn', 'fcn_accuracy',
+           'fcn_predict', 'fcn_cache_dir', 'load_fcn', 'load_or_train_fcn']
 
 # %% ../nbs/30_fcn.ipynb #c005
 class ConvBlock(nn.Sequential):
@@ -75,9 +75,20 @@ def _as_labels(y, n: int, n_classes: int, dev) -> torch.Tensor:
         raise ValueError(f'labels must lie in 0..{n_classes - 1} (n_classes={n_classes}); got {y.min().item()}..{y.max().item()}')
     return y
 
+FCN_PARTIAL, FCN_METRICS = 'fcn.partial.pt', 'fcn_metrics.jsonl'
+
+def _data_sha1(X, y) -> str:
+    h = hashlib.sha1(np.ascontiguousarray(X, np.float32).tobytes())
+    h.update(np.ascontiguousarray(y, np.int64).tobytes())
+    return h.hexdigest()
+
 def train_fcn(X_train, y_train, n_classes: int, cfg: FCNConfig = FCNConfig(), X_test=None, y_test=None,
-              progress: bool = True) -> tuple[FCN, list[dict]]:
-    "Train a fresh FCN on `(X_train (n, C, L), y_train)`; returns the model in eval mode and one record per epoch."
+              progress: bool = True, run_dir=None, ckpt_every: int = 20, on_epoch_end=None) -> tuple[FCN, list[dict]]:
+    """Train a fresh FCN on `(X_train (n, C, L), y_train)`; returns the model in eval mode and one record per epoch.
+
+    With `run_dir`, training keeps `fcn.partial.pt` there every `ckpt_every` epochs and the losses in
+    `fcn_metrics.jsonl`, and a rerun resumes from the checkpoint; the records are then those of every epoch.
+    `on_epoch_end(epoch, record)` is called after each epoch (live plots)."""
     dev = get_device(cfg.device)
     X, n = _as_series(X_train, dev), len(X_train)
     y = _as_labels(y_train, n, n_classes, dev)
@@ -88,30 +99,34 @@ def train_fcn(X_train, y_train, n_classes: int, cfg: FCNConfig = FCNConfig(), X_
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                             fused=dev.type in ('cpu', 'cuda'))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs * steps_per_epoch, eta_min=0.0)
-    gen = make_generator(cfg.seed, dev)
-    history = []
-    model.train()
-    for epoch in tqdm(range(1, cfg.epochs + 1), desc='FCN', disable=not progress):
-        perm = torch.randperm(n, generator=gen, device=dev)
-        loss_sum = torch.zeros((), device=dev)
-        for s in range(steps_per_epoch):
-            idx = perm[s * cfg.batch_size:(s + 1) * cfg.batch_size]
-            with autocast(dev, cfg.precision): logits = model(X[idx])           # (b, K)
-            loss = F.cross_entropy(logits.float(), y[idx])                      # vs (b,) labels, in fp32
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step(); sched.step()
-            loss_sum += loss.detach() * len(idx)
-        loss = (loss_sum / min(n, steps_per_epoch * cfg.batch_size)).item()   # one sync per epoch
-        if not math.isfinite(loss):
+    gens = {'shuffle': make_generator(cfg.seed, dev)}
+    config = {'fcn': asdict(cfg), 'n_classes': n_classes, 'shape': list(X.shape), 'data_sha1': _data_sha1(X.cpu().numpy(), y.cpu().numpy())}
+
+    def step(idx):                                                        # idx: (b,) rows of this batch
+        logits = model(X[idx])                                            # (b, K), under fit's autocast
+        return {'loss': F.cross_entropy(logits.float(), y[idx])}          # vs (b,) labels, in fp32
+
+    def train(d: Path, every: int):
+        ck = d / FCN_PARTIAL
+        if ck.exists() and not same_run_config(load_checkpoint(ck)['config'], config):
+            warnings.warn(f'{ck} belongs to another FCN training (other data or config); starting afresh')
+            ck.unlink()
+        try:
+            return fit(model, opt, sched, step, n, cfg.batch_size, cfg.epochs, d, config, gens, FCN_PARTIAL,
+                       FCN_METRICS, ckpt_every=every, progress=progress, desc='FCN', precision=cfg.precision,
+                       on_epoch_end=on_epoch_end)
+        except FloatingPointError as e:
             bad = (~torch.isfinite(X)).sum().item()
-            raise FloatingPointError(
-                f'FCN training loss became {loss} at epoch {epoch}. ' +
-                (f'X_train holds {bad} NaN/inf value(s); clean the data (e.g. NaN -> 0) before training.' if bad
-                 else f'The data are finite; lower the learning rate (lr={cfg.lr}).'))
-        history.append({'epoch': epoch, 'loss': loss, 'lr': opt.param_groups[0]['lr']})
+            raise FloatingPointError(f'{e}\n' + (f'X_train holds {bad} NaN/inf value(s); clean the data (e.g. NaN -> 0) '
+                                     f'before training.' if bad else f'The data are finite; lower the learning rate '
+                                     f'(lr={cfg.lr}).')) from None
+
+    if run_dir is not None: train(Path(run_dir), ckpt_every); history = read_jsonl(Path(run_dir) / FCN_METRICS)
+    else:
+        with tempfile.TemporaryDirectory() as d: history = train(Path(d), cfg.epochs)
+    history = [{k: r[k] for k in ('epoch', 'loss', 'lr')} for r in history]
     model.eval()
-    if X_test is not None: history[-1]['test_accuracy'] = fcn_accuracy(model, X_test, y_test)
+    if X_test is not None and history: history[-1]['test_accuracy'] = fcn_accuracy(model, X_test, y_test)
     return model, history
 
 # %% ../nbs/30_fcn.ipynb #c010
@@ -138,17 +153,12 @@ def fcn_predict(model: FCN, X, batch_size: int = 1024) -> tuple[np.ndarray, np.n
     out = _batched(model, X, batch_size, both).double().cpu().numpy()
     return out[:, :model.n_classes], out[:, model.n_classes:]
 
-# %% ../nbs/30_fcn.ipynb #c018
+# %% ../nbs/30_fcn.ipynb #c020
 FCN_CKPT, FCN_INFO = 'fcn.pt', 'fcn.json'
 
 def fcn_cache_dir(name: str) -> Path:
     "Default cache folder of the FCN of dataset `name`: `outputs_dir()/fcn/<name>`."
     return outputs_dir() / 'fcn' / name
-
-def _data_sha1(X, y) -> str:
-    h = hashlib.sha1(np.ascontiguousarray(X, np.float32).tobytes())
-    h.update(np.ascontiguousarray(y, np.int64).tobytes())
-    return h.hexdigest()
 
 def _fcn_meta(ds, cfg: FCNConfig) -> dict:
     "What an FCN of `ds` trained with `cfg` is stored with."
@@ -179,12 +189,12 @@ def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress
         if not changed: return model, {**read_json(info_path), 'cached': True}
         warnings.warn(f'{ckpt_path} was trained for a different {", ".join(changed)}; retraining and overwriting it '
                       f'(pass cache_dir= to keep both)')
-    t0 = time.perf_counter()
-    model, hist = train_fcn(ds.X_train, ds.y_train, ds.n_classes, cfg, progress=progress)
-    seconds = time.perf_counter() - t0
+    model, hist = train_fcn(ds.X_train, ds.y_train, ds.n_classes, cfg, progress=progress, run_dir=cache_dir)
+    seconds = sum(r.get('epoch_seconds', 0.0) for r in read_jsonl(cache_dir / FCN_METRICS))   # over resumptions too
     info = {'dataset': ds.name, 'test_accuracy': fcn_accuracy(model, ds.X_test, ds.y_test),
             'train_accuracy': fcn_accuracy(model, ds.X_train, ds.y_train), 'final_loss': hist[-1]['loss'],
             'epochs': cfg.epochs, 'seconds': seconds, **meta, 'version': ncvqvae.__version__}
     atomic_torch_save({'model': model.state_dict(), **meta, 'version': ncvqvae.__version__}, ckpt_path)
     atomic_write_json(info_path, info)
+    (cache_dir / FCN_PARTIAL).unlink(missing_ok=True)                   # the resume point is no longer needed
     return model, {**info, 'cached': False}

@@ -79,7 +79,8 @@ def class_proportional_counts(y_train, n_total: int = 1000, n_classes: int | Non
     return -(-n_total * counts // len(y))                            # integer ceil
 
 def classification_accuracy_score(X_synth, y_synth, X_test, y_test, n_classes: int, cfg: FCNConfig = FCNConfig(),
-                                  progress: bool = True) -> float:
-    "CAS: test accuracy of a fresh FCN trained on synthetic `(X_synth (n, C, L), y_synth)`, at the end of training."
-    model, _ = train_fcn(X_synth, y_synth, n_classes, cfg, progress=progress)
+                                  progress: bool = True, run_dir=None) -> float:
+    """CAS: test accuracy of a fresh FCN trained on synthetic `(X_synth (n, C, L), y_synth)`, at the end of training.
+    With `run_dir` the classifier's training checkpoints there and resumes after an interruption."""
+    model, _ = train_fcn(X_synth, y_synth, n_classes, cfg, progress=progress, run_dir=run_dir)
     return fcn_accuracy(model, X_test, y_test)
