@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .core import check_choice, check_positive_ints, check_non_negative
 
 # %% auto #0
-__all__ = ['MASK_SCHEDULES', 'mask_schedule', 'n_masked_after', 'PriorConfig', 'SelfAttention', 'Block', 'MaskGIT',
+__all__ = ['MASK_SCHEDULES', 'mask_schedule', 'n_masked_after', 'PriorConfig', 'attention', 'SelfAttention', 'Block', 'MaskGIT',
            'masked_token_loss', 'guided_logits', 'sample_tokens']
 
 # %% ../nbs/20_maskgit.ipynb #c006
@@ -58,7 +58,15 @@ class PriorConfig:
         if not 0 <= self.p_uncond <= 1: raise ValueError(f'p_uncond must be in [0, 1], got {self.p_uncond}')
         check_non_negative(self, 'choice_temperature', 'guidance_scale')
 
-# %% ../nbs/20_maskgit.ipynb #c015
+# %% ../nbs/20_maskgit.ipynb #c016
+def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    "Unmasked `softmax(q k^T / sqrt(d)) v` over `(b, h, n, d)`: the fused kernel, or explicit matmuls for bf16 on a CPU."
+    if q.device.type == 'cpu' and q.dtype == torch.bfloat16:
+        s = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)                        # (b, h, n, n)
+        return torch.softmax(s, -1, dtype=torch.float32).to(v.dtype) @ v           # (b, h, n, d)
+    return F.scaled_dot_product_attention(q, k, v, is_causal=False)                # (b, h, n, d)
+
+# %% ../nbs/20_maskgit.ipynb #c019
 class SelfAttention(nn.Module):
     "Bidirectional multi-head self-attention: `(b, n, width) -> (b, n, width)`."
     def __init__(self, width: int, n_heads: int):
@@ -71,7 +79,7 @@ class SelfAttention(nn.Module):
         b, n, c = x.shape
         q, k, v = self.qkv(x).split(c, dim=2)                                  # 3 x (b, n, c)
         q, k, v = (t.view(b, n, self.n_heads, c // self.n_heads).transpose(1, 2) for t in (q, k, v))  # (b, h, n, c/h)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=False)           # (b, h, n, c/h)
+        y = attention(q, k, v)                                                 # (b, h, n, c/h)
         return self.proj(y.transpose(1, 2).reshape(b, n, c))                   # (b, n, c)
 
 class Block(nn.Module):
@@ -86,7 +94,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
 
-# %% ../nbs/20_maskgit.ipynb #c019
+# %% ../nbs/20_maskgit.ipynb #c023
 class MaskGIT(nn.Module):
     "The MaskGIT prior: `(tokens (b, N), mask (b, N), labels (b,) | None) -> logits (b, N, n_codes)`."
     def __init__(self, cfg: PriorConfig, codebook: torch.Tensor):
@@ -118,7 +126,7 @@ class MaskGIT(nn.Module):
         for blk in self.blocks: x = blk(x)
         return self.head(self.ln_f(x[:, 1:]))                                       # (b, N, n_codes)
 
-# %% ../nbs/20_maskgit.ipynb #c023
+# %% ../nbs/20_maskgit.ipynb #c027
 def _ranks(scores: torch.Tensor) -> torch.Tensor:
     "Rank (0 = smallest) of each entry of `scores (b, N)` within its row."
     return scores.argsort(dim=1).argsort(dim=1)
@@ -137,7 +145,7 @@ def masked_token_loss(prior: MaskGIT, tokens: torch.Tensor, labels: torch.Tensor
     with torch.no_grad(): acc = (logits[mask].argmax(-1) == tokens[mask]).float().mean()
     return loss, {'mask': mask, 'n_mask': n_mask, 'labels': labels, 'uncond': uncond, 'accuracy': acc}
 
-# %% ../nbs/20_maskgit.ipynb #c031
+# %% ../nbs/20_maskgit.ipynb #c035
 def guided_logits(prior: MaskGIT, tokens: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor | None,
                   guidance_scale: float = 1.0) -> torch.Tensor:
     "Logits `(n, N, n_codes)`, guided by `guidance_scale` when `labels (n,)` is given."
@@ -147,7 +155,7 @@ def guided_logits(prior: MaskGIT, tokens: torch.Tensor, mask: torch.Tensor, labe
     l_cond, l_uncond = both.chunk(2)                                                 # (n, N, n_codes) each
     return l_uncond + guidance_scale * (l_cond - l_uncond)
 
-# %% ../nbs/20_maskgit.ipynb #c034
+# %% ../nbs/20_maskgit.ipynb #c038
 def _gumbel(shape, gen, device) -> torch.Tensor:
     u = torch.rand(shape, generator=gen, device=device).clamp_min(1e-20)
     return -torch.log(-torch.log(u))
