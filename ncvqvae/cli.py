@@ -10,9 +10,9 @@ from pathlib import Path
 
 from .core import outputs_dir
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
-from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, _read, format_table,
-                           found_runs, is_recorded, notebook_path, plan_sweep, read_records, results_root, run_status,
-                           run_sweep, save_record, write_results_tables)
+from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, _read, default_latent_width,
+                           default_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
+                           results_root, run_sweep, save_record, sweep_statuses, write_results_tables)
 
 # %% auto #0
 __all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report',
@@ -142,8 +142,7 @@ def _detail(run_dir, status: str) -> str:
 def cmd_status(args) -> int:
     "Print the state of every run of the grid, then the counts (done: as launched, unless `-p evaluate=` is given)."
     specs = _plan(args)
-    statuses = [run_status(s.run_dir, s.parameters.get('evaluate')) for s in specs]
-    statuses = ['done' if st != 'running' and s.evaluate and is_recorded(s) else st for s, st in zip(specs, statuses)]
+    statuses = sweep_statuses(specs, as_launched=True)
     rows = [dict(dataset=s.dataset, config=s.config, seed=s.seed, status=st, detail=_detail(s.run_dir, st))
             for s, st in zip(specs, statuses) if args.all or st != 'done']
     if rows: print(format_table(rows, ('dataset', 'config', 'seed', 'status', 'detail')))
@@ -156,8 +155,8 @@ def cmd_report(args) -> int:
     import papermill as pm
     from nbconvert import HTMLExporter
     from ncvqvae.sweep import _without_env, repo_root
-    width = parse_params(args.param).get('latent_width', 32)
-    out = _out(args, plan_sweep('SyntheticCBF', 'vqvae', '1', {'latent_width': width}, args.out))
+    width = parse_params(args.param).get('latent_width', default_latent_width())
+    out = Path(args.out).expanduser().resolve() if args.out else default_runs_dir(width)
     if not out.is_dir() and not read_records(results_root(out), width):
         raise FileNotFoundError(f'no runs folder {out} and no result records of latent width {width} under '
                                 f'{results_root(out)}; run a sweep first or pass --out')
@@ -203,7 +202,7 @@ def cmd_fcn(args) -> int:
                           precision=info['config'].get('precision', 'fp32'), seconds=round(info['seconds'], 1),
                           device=info['config'].get('device'), version=info.get('version'))
         print(f"{name}: FCN test accuracy {info['test_accuracy']:.4f}" + (' (cached)' if info['cached'] else ''), flush=True)
-    _write_csv(path, sorted(rows.values(), key=lambda r: r['dataset']), FCN_COLUMNS)
+        _write_csv(path, sorted(rows.values(), key=lambda r: r['dataset']), FCN_COLUMNS)   # after each: hours apart
     print(path)
     return 0
 

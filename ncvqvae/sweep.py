@@ -21,12 +21,12 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, sugg
 __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
            'HEARTBEAT_S', 'STALE_S', 'METRICS', 'TIMES', 'EVAL_KEYS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH',
            'NEMENYI_Q05', 'select_configs', 'select_seeds', 'check_dataset', 'select_datasets', 'repo_root',
-           'notebook_path', 'notebook_parameters', 'results_root', 'RunSpec', 'plan_sweep', 'lock_is_fresh',
-           'run_status', 'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'job_id',
-           'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
-           'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'found_runs',
-           'collect_results', 'fake_eval', 'reference_figures', 'win_counts', 'average_ranks', 'nemenyi_cd',
-           'rank_test', 'cd_groups']
+           'notebook_path', 'notebook_parameters', 'results_root', 'RunSpec', 'default_latent_width',
+           'default_runs_dir', 'plan_sweep', 'lock_is_fresh', 'run_status', 'record_path', 'save_record', 'is_recorded',
+           'read_records', 'write_results_tables', 'job_id', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env',
+           'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table',
+           'plan_table', 'run_sweep', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'win_counts',
+           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -117,6 +117,16 @@ class RunSpec:
     @property
     def evaluate(self) -> bool: return bool(self.parameters.get('evaluate', True))
 
+def default_latent_width(notebook=None) -> int:
+    "The latent width of `train.ipynb`'s parameters cell (the study's default)."
+    return _literal(notebook_parameters(notebook or notebook_path())['latent_width'])
+
+def default_runs_dir(latent_width: int | None = None, notebook=None) -> Path:
+    "Where runs go without `out_dir`: `outputs/runs`, or `outputs/runs-w<width>` for a non-default latent width."
+    default = default_latent_width(notebook)
+    width = default if latent_width is None else latent_width
+    return (outputs_dir() / ('runs' if width == default else f'runs-w{width}')).expanduser().resolve()
+
 def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = None, out_dir=None,
                notebook=None) -> list[RunSpec]:
     "The runs of datasets x configs x seeds (defaults: the study grid), each with its run folder and parameters."
@@ -131,8 +141,7 @@ def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = No
     defaults = {k: _literal(v) for k, v in valid.items()}
     protocol = {k: params.get(k, defaults.get(k)) for k in PROTOCOL}
     width = protocol['latent_width']
-    out = Path(out_dir or outputs_dir() / ('runs' if width == defaults.get('latent_width') else f'runs-w{width}'))
-    out = out.expanduser().resolve()
+    out = Path(out_dir).expanduser().resolve() if out_dir else default_runs_dir(width, notebook)
     datasets = select_datasets(datasets, params.get('data_dir'))
     specs = []
     for seed, config, dataset in itertools.product(select_seeds(seeds), select_configs(configs), datasets):
@@ -491,9 +500,10 @@ def run_slurm(specs: Sequence[RunSpec], out_dir, cluster: str | None = None, par
 # %% ../nbs/40_sweep.ipynb #c036
 EXECUTORS = ('local', 'slurm')
 
-def sweep_statuses(specs: Sequence[RunSpec]) -> list[str]:
-    "The state of each planned run, judged by what the plan asks (`evaluate`); a recorded run is done."
-    states = [run_status(s.run_dir, s.evaluate) for s in specs]
+def sweep_statuses(specs: Sequence[RunSpec], as_launched: bool = False) -> list[str]:
+    """The state of each planned run, judged by what the plan asks (`evaluate`), or with `as_launched` by how its
+    folder was launched unless the plan sets `evaluate` itself; a recorded run is done."""
+    states = [run_status(s.run_dir, s.parameters.get('evaluate') if as_launched else s.evaluate) for s in specs]
     return ['done' if st in ('missing', 'failed') and s.evaluate and is_recorded(s) else st for s, st in zip(specs, states)]
 
 def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
