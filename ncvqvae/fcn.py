@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_fcn.ipynb #c001
 from __future__ import annotations
-import hashlib, math, tempfile, time, warnings
+import hashlib, math, os, socket, tempfile, time, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from .core import (atomic_torch_save, atomic_write_json, check_choice, get_devic
                           read_json, read_jsonl, seed_everything)
 
 # %% auto #0
-__all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'ConvBlock', 'FCN', 'FCNConfig', 'train_fcn', 'fcn_accuracy',
-           'fcn_predict', 'fcn_cache_dir', 'load_fcn', 'load_or_train_fcn']
+__all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'FCN_LOCK', 'LOCK_STALE_S', 'LOCK_POLL_S', 'ConvBlock', 'FCN',
+           'FCNConfig', 'train_fcn', 'fcn_accuracy', 'fcn_predict', 'fcn_cache_dir', 'load_fcn', 'load_or_train_fcn']
 
 # %% ../nbs/30_fcn.ipynb #c005
 class ConvBlock(nn.Sequential):
@@ -154,7 +154,8 @@ def fcn_predict(model: FCN, X, batch_size: int = 1024) -> tuple[np.ndarray, np.n
     return out[:, :model.n_classes], out[:, model.n_classes:]
 
 # %% ../nbs/30_fcn.ipynb #c020
-FCN_CKPT, FCN_INFO = 'fcn.pt', 'fcn.json'
+FCN_CKPT, FCN_INFO, FCN_LOCK = 'fcn.pt', 'fcn.json', 'fcn.lock'
+LOCK_STALE_S, LOCK_POLL_S = 600.0, 5.0    # an untouched lock this old belongs to a dead process; how often to look
 
 def fcn_cache_dir(name: str) -> Path:
     "Default cache folder of the FCN of dataset `name`: `outputs_dir()/fcn/<name>`."
@@ -178,23 +179,55 @@ def load_fcn(path, device='cpu') -> tuple[FCN, dict]:
     model.load_state_dict(ck['model'])
     return model.eval(), {k: v for k, v in ck.items() if k != 'model'}
 
+def _from_cache(ckpt_path, info_path, key: dict, device, warn: bool = True):
+    "`(model, info)` from the cache if it holds an FCN for `key`, else None (warning, once, if it holds another)."
+    if not (ckpt_path.exists() and info_path.exists()): return None
+    model, saved = load_fcn(ckpt_path, device)
+    changed = [k for k, v in _cache_key(saved).items() if v != key[k]]
+    if not changed: return model, {**read_json(info_path), 'cached': True}
+    if warn: warnings.warn(f'{ckpt_path} was trained for a different {", ".join(changed)}; retraining and '
+                           f'overwriting it (pass cache_dir= to keep both)')
+    return None
+
+def _take_lock(lock: Path, progress: bool = True) -> float:
+    "Create `lock` (host and pid inside), waiting while a live holder touches it; returns the seconds waited."
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    t0, said = time.monotonic(), False
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, f'{socket.gethostname()} pid {os.getpid()}'.encode()); os.close(fd)
+            return time.monotonic() - t0
+        except FileExistsError:
+            try: age = time.time() - lock.stat().st_mtime
+            except FileNotFoundError: continue                                 # released meanwhile
+            if age > LOCK_STALE_S:                                              # its holder died
+                lock.unlink(missing_ok=True); continue
+            if progress and not said:
+                print(f'waiting for the FCN being trained in {lock.parent} ({lock.read_text(errors="replace")})', flush=True)
+                said = True
+            time.sleep(LOCK_POLL_S)
+
 def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress: bool = True) -> tuple[FCN, dict]:
     "The FCN of UCR dataset `ds` (from the cache, else trained on its train split and cached) and its info."
     cache_dir = Path(cache_dir) if cache_dir is not None else fcn_cache_dir(ds.name)
-    ckpt_path, info_path = cache_dir / FCN_CKPT, cache_dir / FCN_INFO
-    meta, key = _fcn_meta(ds, cfg), _cache_key(_fcn_meta(ds, cfg))
-    if ckpt_path.exists() and info_path.exists():
-        model, saved = load_fcn(ckpt_path, cfg.device)
-        changed = [k for k, v in _cache_key(saved).items() if v != key[k]]
-        if not changed: return model, {**read_json(info_path), 'cached': True}
-        warnings.warn(f'{ckpt_path} was trained for a different {", ".join(changed)}; retraining and overwriting it '
-                      f'(pass cache_dir= to keep both)')
-    model, hist = train_fcn(ds.X_train, ds.y_train, ds.n_classes, cfg, progress=progress, run_dir=cache_dir)
-    seconds = sum(r.get('epoch_seconds', 0.0) for r in read_jsonl(cache_dir / FCN_METRICS))   # over resumptions too
-    info = {'dataset': ds.name, 'test_accuracy': fcn_accuracy(model, ds.X_test, ds.y_test),
-            'train_accuracy': fcn_accuracy(model, ds.X_train, ds.y_train), 'final_loss': hist[-1]['loss'],
-            'epochs': cfg.epochs, 'seconds': seconds, **meta, 'version': ncvqvae.__version__}
-    atomic_torch_save({'model': model.state_dict(), **meta, 'version': ncvqvae.__version__}, ckpt_path)
-    atomic_write_json(info_path, info)
-    (cache_dir / FCN_PARTIAL).unlink(missing_ok=True)                   # the resume point is no longer needed
-    return model, {**info, 'cached': False}
+    ckpt_path, info_path, lock = cache_dir / FCN_CKPT, cache_dir / FCN_INFO, cache_dir / FCN_LOCK
+    meta = _fcn_meta(ds, cfg)
+    key = _cache_key(meta)
+    if (hit := _from_cache(ckpt_path, info_path, key, cfg.device)) is not None: return hit
+    waited = _take_lock(lock, progress)
+    try:
+        if waited and (hit := _from_cache(ckpt_path, info_path, key, cfg.device, warn=False)) is not None:
+            return hit                                                          # trained by the holder meanwhile
+        model, hist = train_fcn(ds.X_train, ds.y_train, ds.n_classes, cfg, progress=progress, run_dir=cache_dir,
+                                on_epoch_end=lambda epoch, rec: os.utime(lock))   # heartbeat: the lock stays fresh
+        seconds = sum(r.get('epoch_seconds', 0.0) for r in read_jsonl(cache_dir / FCN_METRICS))   # over resumptions
+        info = {'dataset': ds.name, 'test_accuracy': fcn_accuracy(model, ds.X_test, ds.y_test),
+                'train_accuracy': fcn_accuracy(model, ds.X_train, ds.y_train), 'final_loss': hist[-1]['loss'],
+                'epochs': cfg.epochs, 'seconds': seconds, **meta, 'version': ncvqvae.__version__}
+        atomic_torch_save({'model': model.state_dict(), **meta, 'version': ncvqvae.__version__}, ckpt_path)
+        atomic_write_json(info_path, info)
+        (cache_dir / FCN_PARTIAL).unlink(missing_ok=True)               # the resume point is no longer needed
+        return model, {**info, 'cached': False}
+    finally:
+        lock.unlink(missing_ok=True)
