@@ -27,7 +27,7 @@ from .fcn import FCN
 __all__ = ['REFERENCE_CONDITIONS', 'REFERENCE', 'REFERENCE_MEMORY', 'ITEMS', 'STUDY_CONFIGS', 'reference_for', 'synchronize',
            'time_fn', 'count_flops', 'measure_matmul_peak', 'batch_flops', 'dataset_shape', 'stage1_step_fn',
            'stage2_step_fn', 'sampling_fn', 'fcn_step_fn', 'make_record', 'bench_stage1_step', 'bench_augment',
-           'bench_stage1_epoch', 'bench_stage2_step', 'bench_sampling', 'bench_fcn_step', 'bench_memory',
+           'bench_stage1_epoch', 'bench_stage2_step', 'bench_sampling', 'bench_fcn_step', 'bench_memory', 'busy_cpus',
            'machine_info', 'load_warning', 'run_bench', 'parse_config', 'needed_keys', 'step_times_from_results',
            'study_flops', 'project_study', 'format_table', 'format_study', 'bench_parser', 'bench_main']
 
@@ -359,18 +359,35 @@ def _device_name(dev: torch.device) -> str:
     except OSError: pass
     return platform.processor() or platform.machine()
 
+def busy_cpus(window_s: float = 0.5) -> float | None:
+    "How many CPUs were busy (all processes) during the next `window_s` seconds, from /proc/stat; None if unknown."
+    def sample():
+        with open('/proc/stat') as f: v = [int(x) for x in f.readline().split()[1:]]   # the aggregate 'cpu' line
+        return sum(v), v[3] + v[4]                                                     # total, idle + iowait jiffies
+    try:
+        (t0, i0), _ = sample(), time.sleep(window_s)
+        t1, i1 = sample()
+    except (OSError, ValueError, IndexError): return None
+    return (1 - (i1 - i0) / max(t1 - t0, 1)) * (os.cpu_count() or 1)
+
 def machine_info(dev: torch.device) -> dict:
-    "Device name, torch version, threads, CPU count and the load average (1, 5, 15 min) now."
+    "Device name, torch version, threads, CPU count, the load average (1, 5, 15 min) and the CPUs busy now."
     return {'device': str(dev), 'device_name': _device_name(dev), 'torch': torch.__version__,
             'ncvqvae': ncvqvae.__version__, 'threads': torch.get_num_threads(), 'cpu_count': os.cpu_count(),
-            'load_before': list(os.getloadavg()) if hasattr(os, 'getloadavg') else None}
+            'load_before': list(os.getloadavg()) if hasattr(os, 'getloadavg') else None,
+            'busy_before': busy_cpus() if dev.type == 'cpu' else None}
 
 def load_warning(machine: dict) -> str | None:
-    "A warning when other processes' load plus our threads exceed the CPU count (CPU runs only)."
-    if not machine['device'].startswith('cpu') or not machine.get('load_before'): return None
-    other, cpus = machine['load_before'][0], machine['cpu_count'] or 1
+    "A warning when other processes' busy CPUs (else the 1-minute load) plus our threads exceed the CPU count."
+    if not machine['device'].startswith('cpu'): return None
+    other = machine.get('busy_before')
+    what = 'CPUs busy'
+    if other is None:
+        if not machine.get('load_before'): return None
+        other, what = machine['load_before'][0], 'load'
+    cpus = machine['cpu_count'] or 1
     if other + machine['threads'] <= cpus + 0.5: return None
-    return (f"the machine was busy (load {other:.1f} before the run, {machine['threads']} torch threads, {cpus} CPUs): "
+    return (f"the machine was busy ({what} {other:.1f} before the run, {machine['threads']} torch threads, {cpus} CPUs): "
             f"threads were oversubscribed and the times are inflated (often many times over); rerun on an idle machine, "
             f"or with --threads 1 to measure what one core gives")
 
@@ -559,7 +576,8 @@ def format_table(result: dict) -> str:
     lines = [f"ncvqvae bench on {m['device']} ({m['device_name']}), torch {m['torch']}, {m['threads']} threads, "
              f"{m['cpu_count']} CPUs",
              f"load average before {'/'.join(f'{x:.1f}' for x in m['load_before'] or [])}, after "
-             f"{'/'.join(f'{x:.1f}' for x in m.get('load_after') or [])}",
+             f"{'/'.join(f'{x:.1f}' for x in m.get('load_after') or [])}"
+             + (f"; CPUs busy before {m['busy_before']:.1f}" if m.get('busy_before') is not None else ''),
              f"matmul peak ({m['peak_n']}^3): fp32 {m['peak_gflops']['fp32']:.1f} GFLOP/s, bf16 {m['peak_gflops']['bf16']:.1f} GFLOP/s",
              f"precision {st['precision']}, latent width {st['latent_width']}"
              f"{', QUICK (few repetitions)' if st['quick'] else ''}; ref = authors' code, fp32, 2-core machine"]
