@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from .core import check_choice, check_positive_ints, check_non_negative
 
 # %% auto #0
-__all__ = ['MASK_SCHEDULES', 'mask_schedule', 'n_masked_after', 'PriorConfig', 'attention', 'SelfAttention', 'Block', 'MaskGIT',
-           'masked_token_loss', 'guided_logits', 'sample_tokens']
+__all__ = ['MASK_SCHEDULES', 'ATTN_SCORE_BUDGET', 'mask_schedule', 'n_masked_after', 'PriorConfig', 'attention', 'SelfAttention',
+           'Block', 'MaskGIT', 'masked_token_loss', 'guided_logits', 'sample_tokens']
 
 # %% ../nbs/20_maskgit.ipynb #c006
 def _cosine(r): return torch.cos(r * (math.pi / 2)) if torch.is_tensor(r) else math.cos(r * math.pi / 2)
@@ -59,12 +59,23 @@ class PriorConfig:
         check_non_negative(self, 'choice_temperature', 'guidance_scale')
 
 # %% ../nbs/20_maskgit.ipynb #c016
+ATTN_SCORE_BUDGET = 8 << 20     # bytes of fp32 scores per chunk of rows when sampling (no autograd) on a CPU
+
+def _explicit_attention(q, k, v):
+    s = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)                            # (b, h, n, n)
+    return torch.softmax(s, -1, dtype=torch.float32).to(v.dtype) @ v               # (b, h, n, d)
+
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     "Unmasked `softmax(q k^T / sqrt(d)) v` over `(b, h, n, d)`: the fused kernel, or explicit matmuls for bf16 on a CPU."
-    if q.device.type == 'cpu' and q.dtype == torch.bfloat16:
-        s = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)                        # (b, h, n, n)
-        return torch.softmax(s, -1, dtype=torch.float32).to(v.dtype) @ v           # (b, h, n, d)
-    return F.scaled_dot_product_attention(q, k, v, is_causal=False)                # (b, h, n, d)
+    if q.device.type != 'cpu' or q.dtype != torch.bfloat16:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=False)            # (b, h, n, d)
+    b, h, n, _ = q.shape
+    training = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad)
+    rows = b if training else max(1, ATTN_SCORE_BUDGET // (h * n * n * 4))          # rows whose scores fit the budget
+    if rows >= b: return _explicit_attention(q, k, v)
+    out = torch.empty_like(q)                                                      # (b, h, n, d)
+    for i in range(0, b, rows): out[i:i + rows] = _explicit_attention(q[i:i + rows], k[i:i + rows], v[i:i + rows])
+    return out
 
 # %% ../nbs/20_maskgit.ipynb #c019
 class SelfAttention(nn.Module):
