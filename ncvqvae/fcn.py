@@ -189,15 +189,15 @@ def _from_cache(ckpt_path, info_path, key: dict, device, warn: bool = True):
                            f'overwriting it (pass cache_dir= to keep both)')
     return None
 
-def _take_lock(lock: Path, progress: bool = True) -> float:
-    "Create `lock` (host and pid inside), waiting while a live holder touches it; returns the seconds waited."
+def _take_lock(lock: Path, progress: bool = True) -> None:
+    "Create `lock` (host and pid inside), waiting while a live holder touches it."
     lock.parent.mkdir(parents=True, exist_ok=True)
-    t0, said = time.monotonic(), False
+    said = False
     while True:
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             os.write(fd, f'{socket.gethostname()} pid {os.getpid()}'.encode()); os.close(fd)
-            return time.monotonic() - t0
+            return
         except FileExistsError:
             try: age = time.time() - lock.stat().st_mtime
             except FileNotFoundError: continue                                 # released meanwhile
@@ -215,10 +215,10 @@ def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress
     meta = _fcn_meta(ds, cfg)
     key = _cache_key(meta)
     if (hit := _from_cache(ckpt_path, info_path, key, cfg.device)) is not None: return hit
-    waited = _take_lock(lock, progress)
+    _take_lock(lock, progress)
     try:
-        if waited and (hit := _from_cache(ckpt_path, info_path, key, cfg.device, warn=False)) is not None:
-            return hit                                                          # trained by the holder meanwhile
+        if (hit := _from_cache(ckpt_path, info_path, key, cfg.device, warn=False)) is not None:
+            return hit                                                          # trained by a holder meanwhile
         model, hist = train_fcn(ds.X_train, ds.y_train, ds.n_classes, cfg, progress=progress, run_dir=cache_dir,
                                 on_epoch_end=lambda epoch, rec: os.utime(lock))   # heartbeat: the lock stays fresh
         seconds = sum(r.get('epoch_seconds', 0.0) for r in read_jsonl(cache_dir / FCN_METRICS))   # over resumptions
