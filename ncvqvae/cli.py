@@ -8,9 +8,9 @@ import argparse, ast, os, signal, sys, time
 from collections import Counter
 from pathlib import Path
 
-from .core import outputs_dir
+from .core import outputs_dir, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
-from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, _read, default_latent_width,
+from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, default_latent_width,
                            default_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
                            results_root, run_sweep, save_record, sweep_statuses, write_results_tables)
 
@@ -132,9 +132,9 @@ def _sweep(args, specs) -> int:
     return 1 if any(r['status'] in ('failed', 'job-failed', 'stopped') for r in res['records']) else 0
 
 def _detail(run_dir, status: str) -> str:
-    if status == 'failed': return ''.join(((_read(Path(run_dir) / ERROR_FILE) or {}).get('error') or '?').splitlines()[:1])[:100]
+    if status == 'failed': return ''.join(((read_json_or_none(Path(run_dir) / ERROR_FILE) or {}).get('error') or '?').splitlines()[:1])[:100]
     if status == 'running':
-        lock = _read(Path(run_dir) / LOCK_FILE) or {}
+        lock = read_json_or_none(Path(run_dir) / LOCK_FILE) or {}
         return f"{lock.get('host')} pid {lock.get('pid')}" + (f" job {lock['job_id']}" if lock.get('job_id') else '') + \
                f", started {time.time() - lock.get('started', time.time()):.0f} s ago"
     return ''

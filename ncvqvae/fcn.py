@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_fcn.ipynb #c001
 from __future__ import annotations
-import hashlib, math, os, socket, tempfile, time, warnings
+import hashlib, math, tempfile, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,12 +16,12 @@ from tqdm import tqdm
 
 import ncvqvae
 from .loop import autocast, fit, load_checkpoint, same_run_config, PRECISIONS
-from .core import (atomic_torch_save, atomic_write_json, check_choice, get_device, make_generator, outputs_dir,
-                          read_json, read_jsonl, seed_everything)
+from .core import (FileLock, atomic_torch_save, atomic_write_json, check_choice, get_device, make_generator,
+                          outputs_dir, read_json, read_jsonl, seed_everything)
 
 # %% auto #0
-__all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'FCN_LOCK', 'LOCK_STALE_S', 'LOCK_POLL_S', 'ConvBlock', 'FCN',
-           'FCNConfig', 'train_fcn', 'fcn_accuracy', 'fcn_predict', 'fcn_cache_dir', 'load_fcn', 'load_or_train_fcn']
+__all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'FCN_LOCK', 'LOCK_POLL_S', 'ConvBlock', 'FCN', 'FCNConfig',
+           'train_fcn', 'fcn_accuracy', 'fcn_predict', 'fcn_cache_dir', 'load_fcn', 'load_or_train_fcn']
 
 # %% ../nbs/30_fcn.ipynb #c005
 class ConvBlock(nn.Sequential):
@@ -155,7 +155,7 @@ def fcn_predict(model: FCN, X, batch_size: int = 1024) -> tuple[np.ndarray, np.n
 
 # %% ../nbs/30_fcn.ipynb #c020
 FCN_CKPT, FCN_INFO, FCN_LOCK = 'fcn.pt', 'fcn.json', 'fcn.lock'
-LOCK_STALE_S, LOCK_POLL_S = 600.0, 5.0    # an untouched lock this old belongs to a dead process; how often to look
+LOCK_POLL_S = 5.0                         # how often a waiter looks at the lock
 
 def fcn_cache_dir(name: str) -> Path:
     "Default cache folder of the FCN of dataset `name`: `outputs_dir()/fcn/<name>`."
@@ -189,25 +189,6 @@ def _from_cache(ckpt_path, info_path, key: dict, device, warn: bool = True):
                            f'overwriting it (pass cache_dir= to keep both)')
     return None
 
-def _take_lock(lock: Path, progress: bool = True) -> None:
-    "Create `lock` (host and pid inside), waiting while a live holder touches it."
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    said = False
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            os.write(fd, f'{socket.gethostname()} pid {os.getpid()}'.encode()); os.close(fd)
-            return
-        except FileExistsError:
-            try: age = time.time() - lock.stat().st_mtime
-            except FileNotFoundError: continue                                 # released meanwhile
-            if age > LOCK_STALE_S:                                              # its holder died
-                lock.unlink(missing_ok=True); continue
-            if progress and not said:
-                print(f'waiting for the FCN being trained in {lock.parent} ({lock.read_text(errors="replace")})', flush=True)
-                said = True
-            time.sleep(LOCK_POLL_S)
-
 def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress: bool = True) -> tuple[FCN, dict]:
     "The FCN of UCR dataset `ds` (from the cache, else trained on its train split and cached) and its info."
     cache_dir = Path(cache_dir) if cache_dir is not None else fcn_cache_dir(ds.name)
@@ -215,12 +196,13 @@ def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress
     meta = _fcn_meta(ds, cfg)
     key = _cache_key(meta)
     if (hit := _from_cache(ckpt_path, info_path, key, cfg.device)) is not None: return hit
-    _take_lock(lock, progress)
+    lock = FileLock(lock)
+    lock.wait(LOCK_POLL_S, on_wait=(lambda h: print(f'waiting for the FCN being trained in {cache_dir} by {h.get("host")} '
+                                                    f'pid {h.get("pid")}', flush=True)) if progress else None)
     try:
         if (hit := _from_cache(ckpt_path, info_path, key, cfg.device, warn=False)) is not None:
             return hit                                                          # trained by a holder meanwhile
-        model, hist = train_fcn(ds.X_train, ds.y_train, ds.n_classes, cfg, progress=progress, run_dir=cache_dir,
-                                on_epoch_end=lambda epoch, rec: os.utime(lock))   # heartbeat: the lock stays fresh
+        model, hist = train_fcn(ds.X_train, ds.y_train, ds.n_classes, cfg, progress=progress, run_dir=cache_dir)
         seconds = sum(r.get('epoch_seconds', 0.0) for r in read_jsonl(cache_dir / FCN_METRICS))   # over resumptions
         info = {'dataset': ds.name, 'test_accuracy': fcn_accuracy(model, ds.X_test, ds.y_test),
                 'train_accuracy': fcn_accuracy(model, ds.X_train, ds.y_train), 'final_loss': hist[-1]['loss'],
@@ -230,4 +212,4 @@ def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress
         (cache_dir / FCN_PARTIAL).unlink(missing_ok=True)               # the resume point is no longer needed
         return model, {**info, 'cached': False}
     finally:
-        lock.unlink(missing_ok=True)
+        lock.release()

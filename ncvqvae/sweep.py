@@ -14,19 +14,19 @@ import numpy as np
 
 import ncvqvae
 from .core import append_jsonl, atomic_write_json, atomic_write_text, check_choice, outputs_dir, project_root, read_json
+from .core import FileLock, LOCK_HEARTBEAT_S, LOCK_STALE_S, job_id, lock_is_fresh, pid_alive, read_json_or_none
 from .core import read_jsonl, update_json
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, suggest_names
 
 # %% auto #0
 __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
-           'HEARTBEAT_S', 'STALE_S', 'METRICS', 'TIMES', 'EVAL_KEYS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH',
-           'NEMENYI_Q05', 'select_configs', 'select_seeds', 'check_dataset', 'select_datasets', 'repo_root',
-           'notebook_path', 'notebook_parameters', 'results_root', 'RunSpec', 'default_latent_width',
-           'default_runs_dir', 'plan_sweep', 'lock_is_fresh', 'run_status', 'record_path', 'save_record', 'is_recorded',
-           'read_records', 'write_results_tables', 'job_id', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env',
-           'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table',
-           'plan_table', 'run_sweep', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'win_counts',
-           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups']
+           'METRICS', 'TIMES', 'EVAL_KEYS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs',
+           'select_seeds', 'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters',
+           'results_root', 'RunSpec', 'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status',
+           'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'RunLock',
+           'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask',
+           'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'found_runs', 'collect_results',
+           'fake_eval', 'reference_figures', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -154,32 +154,14 @@ def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = No
 # %% ../nbs/40_sweep.ipynb #c014
 STATES = ('done', 'running', 'failed', 'missing')
 LOCK_FILE, ERROR_FILE, PARAMS_FILE, NOTEBOOK_FILE = 'sweep.lock', 'sweep_error.json', 'sweep_params.json', 'train.ipynb'
-HEARTBEAT_S, STALE_S = 30.0, 180.0
-
-def _pid_alive(pid: int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
-def _read(path) -> dict | None:
-    try: return read_json(path)
-    except (OSError, ValueError): return None
-
-def lock_is_fresh(lock: dict | None, now: float | None = None) -> bool:
-    "Whether a lock record belongs to a worker that is still alive (fresh heartbeat, live pid on this host)."
-    if not lock: return False
-    if (now or time.time()) - lock.get('heartbeat', 0) > STALE_S: return False
-    return not (lock.get('host') == socket.gethostname() and not _pid_alive(int(lock.get('pid', -1))))
-
 def run_status(run_dir, evaluate: bool | None = None) -> str:
     "'done', 'running', 'failed' or 'missing' for a run folder (`evaluate`: None = as it was launched)."
     run_dir = Path(run_dir)
-    launch = _read(run_dir / PARAMS_FILE) or {}
+    launch = read_json_or_none(run_dir / PARAMS_FILE) or {}
     if evaluate is None: evaluate = launch.get('parameters', {}).get('evaluate', True)
     if (run_dir / 'eval.json').exists(): return 'done'
     if not evaluate and launch.get('finished') and (run_dir / 'summary_stage2.json').exists(): return 'done'
-    if lock_is_fresh(_read(run_dir / LOCK_FILE)): return 'running'
+    if lock_is_fresh(read_json_or_none(run_dir / LOCK_FILE)): return 'running'
     if (run_dir / ERROR_FILE).exists(): return 'failed'
     return 'missing'
 
@@ -196,9 +178,9 @@ def record_path(results, dataset: str, config: str, seed: int, latent_width: int
 def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     "Write the result record of an evaluated run (its eval.json and protocol) under `results`; None if not evaluated."
     run_dir = Path(run_dir)
-    ev = _read(run_dir / 'eval.json')
+    ev = read_json_or_none(run_dir / 'eval.json')
     if ev is None: return None
-    cfg = _read(run_dir / 'config.json') or {}
+    cfg = read_json_or_none(run_dir / 'config.json') or {}
     known = {'stage1_epochs': cfg.get('stage1', {}).get('train', {}).get('epochs'),
              'stage2_epochs': cfg.get('stage2', {}).get('train', {}).get('epochs'),
              'latent_width': cfg.get('stage1', {}).get('model', {}).get('latent_width'),
@@ -213,12 +195,12 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
 def is_recorded(spec: RunSpec) -> bool:
     "Whether `spec` has a result record made with its protocol."
     if spec.results is None or not spec.protocol: return False
-    rec = _read(record_path(spec.results, spec.dataset, spec.config, spec.seed, spec.protocol['latent_width']))
+    rec = read_json_or_none(record_path(spec.results, spec.dataset, spec.config, spec.seed, spec.protocol['latent_width']))
     return rec is not None and all(rec.get(k) == v for k, v in spec.protocol.items())
 
 def read_records(results, latent_width: int | None = None) -> list[dict]:
     "Every result record under `results` (of one latent width, if given), sorted by dataset, width, config, seed."
-    recs = [r for p in Path(results).glob('*/w*/*-seed*.json') if (r := _read(p)) is not None]
+    recs = [r for p in Path(results).glob('*/w*/*-seed*.json') if (r := read_json_or_none(p)) is not None]
     if latent_width is not None: recs = [r for r in recs if r.get('latent_width') == latent_width]
     order = {c: i for i, c in enumerate(CONFIGS)}
     return sorted(recs, key=lambda r: (r['dataset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
@@ -249,47 +231,10 @@ def write_results_tables(results) -> tuple[Path, Path]:
     return runs_csv, summary_csv
 
 # %% ../nbs/40_sweep.ipynb #c021
-def job_id() -> str | None:
-    "The Slurm (array) job id, or submitit's local job id, of this process; None outside a job."
-    e = os.environ
-    if e.get('SLURM_ARRAY_JOB_ID'): return f"{e['SLURM_ARRAY_JOB_ID']}_{e.get('SLURM_ARRAY_TASK_ID', '')}"
-    return e.get('SLURM_JOB_ID') or e.get('SUBMITIT_LOCAL_JOB_ID')
-
-class RunLock:
-    "`sweep.lock` of a run folder, held while a worker runs it, its heartbeat refreshed by a thread."
-    def __init__(self, run_dir, heartbeat_s: float = HEARTBEAT_S):
-        self.path, self.heartbeat_s = Path(run_dir) / LOCK_FILE, heartbeat_s
-        self.record = dict(host=socket.gethostname(), pid=os.getpid(), job_id=job_id(), started=time.time())
-        self._stop = threading.Event(); self._thread = None
-
-    def _write(self): atomic_write_json(self.path, {**self.record, 'heartbeat': time.time()})
-
-    def acquire(self) -> bool:
-        "Take the lock unless another live worker holds it; start the heartbeat."
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        held = _read(self.path) or {}
-        mine = (held.get('job_id') and held['job_id'] == self.record['job_id']) or \
-               (held.get('host'), held.get('pid')) == (self.record['host'], self.record['pid'])
-        if lock_is_fresh(held) and not mine: return False
-        self.path.unlink(missing_ok=True)
-        try: os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))    # one winner if two arrive at once
-        except FileExistsError: return False
-        self._write()
-        self._thread = threading.Thread(target=self._beat, daemon=True); self._thread.start()
-        return True
-
-    def _beat(self):
-        while not self._stop.wait(self.heartbeat_s):
-            try: self._write()
-            except OSError: pass
-
-    def release(self):
-        "Stop the heartbeat and remove the lock if it is still ours."
-        self._stop.set()
-        if self._thread is not None: self._thread.join()
-        held = _read(self.path)
-        if held and held.get('pid') == self.record['pid'] and held.get('host') == self.record['host']:
-            self.path.unlink(missing_ok=True)
+class RunLock(FileLock):
+    "`sweep.lock` of a run folder, held while a worker runs it (a `core.FileLock`: host, pid, job id, heartbeat)."
+    def __init__(self, run_dir, heartbeat_s: float = LOCK_HEARTBEAT_S):
+        super().__init__(Path(run_dir) / LOCK_FILE, heartbeat_s)
 
 # %% ../nbs/40_sweep.ipynb #c024
 _ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
@@ -388,7 +333,7 @@ def _stop_worker(signum, frame):
 
 def _process_gone(pid: int) -> bool:
     "Whether process `pid` has exited (a zombie waiting to be reaped counts as exited)."
-    if not _pid_alive(pid): return True
+    if not pid_alive(pid): return True
     try: return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] == 'Z'
     except (OSError, IndexError): return False
 
@@ -564,7 +509,7 @@ def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_wid
     rows = []
     for d, c, s in itertools.product(datasets, configs, seeds):
         run = out / d / c / f'seed{s}'
-        ev, status = _read(run / 'eval.json'), run_status(run)
+        ev, status = read_json_or_none(run / 'eval.json'), run_status(run)
         if ev is not None and latent_width is not None and ev.get('latent_width', latent_width) != latent_width:
             ev, status = None, 'missing'                                      # a run of another latent width
         if ev is None and (d, c, s) in recs: ev, status = recs[(d, c, s)], 'done'
