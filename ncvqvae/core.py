@@ -230,8 +230,12 @@ class FileLock:
             time.sleep(poll_s)
         return self
 
+    def _ours(self, held) -> bool:
+        return isinstance(held, dict) and (held.get('host'), held.get('pid')) == (self.record['host'], self.record['pid'])
+
     def _beat(self):
         while not self._stop.wait(self.heartbeat_s):
+            if not self._ours(read_json_or_none(self.path)): return          # taken over (we were silent too long)
             try: atomic_write_json(self.path, {**self.record, 'heartbeat': time.time()})
             except OSError: pass
 
@@ -239,9 +243,7 @@ class FileLock:
         "Stop the heartbeat and remove the lock if it is still ours."
         self._stop.set()
         if self._thread is not None: self._thread.join(); self._thread = None
-        held = read_json_or_none(self.path)
-        if isinstance(held, dict) and (held.get('host'), held.get('pid')) == (self.record['host'], self.record['pid']):
-            self.path.unlink(missing_ok=True)
+        if self._ours(read_json_or_none(self.path)): self.path.unlink(missing_ok=True)
 
     def __enter__(self): return self.wait()
     def __exit__(self, *exc): self.release()
