@@ -13,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import ncvqvae
 from .sweep import CONFIGS
-from .core import check_choice, get_device, make_generator, atomic_write_json
+from .core import check_choice, get_device, make_generator, atomic_write_json, malloc_env
 from .data import STUDY_DATASETS
 from .loop import autocast, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
@@ -28,8 +28,9 @@ __all__ = ['REFERENCE_CONDITIONS', 'REFERENCE', 'REFERENCE_MEMORY', 'ITEMS', 'ST
            'time_fn', 'count_flops', 'measure_matmul_peak', 'batch_flops', 'dataset_shape', 'stage1_step_fn',
            'stage2_step_fn', 'sampling_fn', 'fcn_step_fn', 'make_record', 'bench_stage1_step', 'bench_augment',
            'bench_stage1_epoch', 'bench_stage2_step', 'bench_sampling', 'bench_fcn_step', 'bench_memory', 'busy_cpus',
-           'machine_info', 'load_warning', 'run_bench', 'parse_config', 'needed_keys', 'step_times_from_results',
-           'study_flops', 'project_study', 'format_table', 'format_study', 'bench_parser', 'bench_main']
+           'allocator_info', 'machine_info', 'load_warning', 'run_bench', 'parse_config', 'needed_keys',
+           'step_times_from_results', 'study_flops', 'project_study', 'format_table', 'format_study', 'bench_parser',
+           'bench_main']
 
 # %% ../nbs/50_bench.ipynb #c005
 REFERENCE_CONDITIONS = dict(source="authors' code", machine='this project machine, 2 CPU cores', precision='fp32',
@@ -370,10 +371,18 @@ def busy_cpus(window_s: float = 0.5) -> float | None:
     except (OSError, ValueError, IndexError): return None
     return (1 - (i1 - i0) / max(t1 - t0, 1)) * (os.cpu_count() or 1)
 
+def allocator_info() -> str | None:
+    "Whether this process keeps freed buffers (the tunables of `core.malloc_env`); None off glibc Linux."
+    if not malloc_env({}): return None
+    return ('glibc, freed buffers kept for reuse' if not malloc_env() else
+            'glibc default, freed buffers returned to the OS (CPU steps up to ~15% slower; start through the '
+            '`ncvqvae` command, or see ncvqvae.core.malloc_env)')
+
 def machine_info(dev: torch.device) -> dict:
-    "Device name, torch version, threads, CPU count, the load average (1, 5, 15 min) and the CPUs busy now."
+    "Device name, torch version, threads, CPU count, allocator, the load average (1, 5, 15 min) and the CPUs busy now."
     return {'device': str(dev), 'device_name': _device_name(dev), 'torch': torch.__version__,
             'ncvqvae': ncvqvae.__version__, 'threads': torch.get_num_threads(), 'cpu_count': os.cpu_count(),
+            'allocator': allocator_info(),
             'load_before': list(os.getloadavg()) if hasattr(os, 'getloadavg') else None,
             'busy_before': busy_cpus() if dev.type == 'cpu' else None}
 
@@ -579,6 +588,7 @@ def format_table(result: dict) -> str:
              f"{'/'.join(f'{x:.1f}' for x in m.get('load_after') or [])}"
              + (f"; CPUs busy before {m['busy_before']:.1f}" if m.get('busy_before') is not None else ''),
              f"matmul peak ({m['peak_n']}^3): fp32 {m['peak_gflops']['fp32']:.1f} GFLOP/s, bf16 {m['peak_gflops']['bf16']:.1f} GFLOP/s",
+             *([f"allocator: {m['allocator']}"] if m.get('allocator') else []),
              f"precision {st['precision']}, latent width {st['latent_width']}"
              f"{', QUICK (few repetitions)' if st['quick'] else ''}; ref = authors' code, fp32, 2-core machine"]
     if m.get('load_warning'): lines.append(f"WARNING: {m['load_warning']}")

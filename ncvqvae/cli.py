@@ -8,7 +8,7 @@ import argparse, ast, os, signal, sys, time
 from collections import Counter
 from pathlib import Path
 
-from .core import outputs_dir, read_json_or_none
+from .core import malloc_env, outputs_dir, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, default_latent_width,
                            default_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
@@ -16,7 +16,7 @@ from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STAT
 
 # %% auto #0
 __all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report',
-           'cmd_results', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'main']
+           'cmd_results', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'main', 'entry']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -243,3 +243,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print('\ninterrupted: finished runs are kept (submitted Slurm jobs keep running); run the same command again '
               'to resume', file=sys.stderr); return 130
+
+_RESTARTED = 'NCVQVAE_MALLOC_RESTARTED'
+
+def entry() -> int:
+    """The console script: `main`, in this process restarted once (same command line) with `malloc_env`'s allocator
+    tunables when they are missing, since glibc reads them only when a process starts."""
+    if (env := malloc_env()) and _RESTARTED not in os.environ:          # the marker: never a second restart
+        sys.stdout.flush(); sys.stderr.flush()
+        os.execve(sys.executable, sys.orig_argv, {**os.environ, **env, _RESTARTED: '1'})
+    return main()

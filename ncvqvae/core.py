@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #c001
 from __future__ import annotations
-import dataclasses, json, os, random, socket, tempfile, threading, time
+import dataclasses, json, os, platform, random, socket, sys, tempfile, threading, time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -12,11 +12,11 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DEVICES', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'check_choice', 'check_positive_ints', 'check_non_negative',
-           'seed_everything', 'make_generator', 'get_device', 'project_root', 'outputs_dir', 'atomic_write_text',
-           'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json', 'append_jsonl', 'read_jsonl',
-           'truncate_jsonl', 'config_from_dict', 'pid_alive', 'read_json_or_none', 'job_id', 'lock_is_fresh',
-           'FileLock']
+__all__ = ['DEVICES', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice', 'check_positive_ints',
+           'check_non_negative', 'seed_everything', 'make_generator', 'get_device', 'project_root', 'outputs_dir',
+           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json', 'append_jsonl',
+           'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'pid_alive', 'read_json_or_none', 'job_id',
+           'lock_is_fresh', 'FileLock', 'malloc_env']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -247,3 +247,16 @@ class FileLock:
 
     def __enter__(self): return self.wait()
     def __exit__(self, *exc): self.release()
+
+# %% ../nbs/00_core.ipynb #c034
+MALLOC_TUNABLES = {'glibc.malloc.mmap_threshold': 4 * 2**30, 'glibc.malloc.trim_threshold': 4 * 2**30}
+
+def malloc_env(environ: dict | None = None) -> dict:
+    """`{'GLIBC_TUNABLES': ...}` to start a process with: `environ`'s tunables (default `os.environ`) plus those of
+    `MALLOC_TUNABLES` it does not set; `{}` when it sets them all or this is not glibc Linux."""
+    environ = os.environ if environ is None else environ
+    if not sys.platform.startswith('linux') or platform.libc_ver()[0] != 'glibc': return {}
+    have = [t for t in environ.get('GLIBC_TUNABLES', '').split(':') if t]
+    names = {t.split('=', 1)[0] for t in have}
+    add = [f'{k}={v}' for k, v in MALLOC_TUNABLES.items() if k not in names]
+    return {'GLIBC_TUNABLES': ':'.join(have + add)} if add else {}

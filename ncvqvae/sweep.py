@@ -15,7 +15,7 @@ import numpy as np
 import ncvqvae
 from .core import append_jsonl, atomic_write_json, atomic_write_text, check_choice, outputs_dir, project_root, read_json
 from .core import FileLock, LOCK_HEARTBEAT_S, LOCK_STALE_S, job_id, lock_is_fresh, pid_alive, read_json_or_none
-from .core import read_jsonl, update_json
+from .core import malloc_env, read_jsonl, update_json
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, suggest_names
 
 # %% auto #0
@@ -314,14 +314,15 @@ def visible_gpus() -> list[str]:
 
 def worker_envs(workers: int | None = None, runs_per_gpu: int = 1, gpus: Sequence[str] | None = None,
                 cpus: int | None = None, threads: int | None = None) -> list[dict]:
-    "The environment of each local worker: its share of the CPU threads (or `threads` each) and, with GPUs, its CUDA device."
+    """The environment of each local worker: its share of the CPU threads (or `threads` each), the allocator tunables
+    of `malloc_env` and, with GPUs, its CUDA device."""
     gpus = visible_gpus() if gpus is None else [str(g) for g in gpus]
     if runs_per_gpu < 1: raise ValueError(f'runs_per_gpu must be >= 1, got {runs_per_gpu}')
     workers = workers or (len(gpus) * runs_per_gpu if gpus else 1)
     if workers < 1: raise ValueError(f'workers must be >= 1, got {workers}')
     if threads is not None and threads < 1: raise ValueError(f'threads must be >= 1, got {threads}')
     threads = threads or max(1, (cpus or os.cpu_count() or 1) // workers)
-    return [{**thread_env(threads), **({'CUDA_VISIBLE_DEVICES': gpus[i % len(gpus)]} if gpus else {})}
+    return [{**thread_env(threads), **malloc_env(), **({'CUDA_VISIBLE_DEVICES': gpus[i % len(gpus)]} if gpus else {})}
             for i in range(workers)]
 
 # %% ../nbs/40_sweep.ipynb #c032
@@ -396,7 +397,7 @@ class SweepTask:
 
     def __call__(self, specs: Sequence[RunSpec]) -> list[dict]:
         threads = self.threads or int(os.environ.get('SLURM_CPUS_PER_TASK') or 0) or os.cpu_count() or 1
-        os.environ.update(thread_env(threads)); os.environ.pop('MPLBACKEND', None)
+        os.environ.update({**thread_env(threads), **malloc_env()}); os.environ.pop('MPLBACKEND', None)
         return [run_one(s, self.notebook) for s in specs if sweep_statuses([s])[0] != 'done']   # recorded runs too
 
     def checkpoint(self, specs: Sequence[RunSpec]):
