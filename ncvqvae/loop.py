@@ -81,18 +81,22 @@ def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, bat
         if not same_run_config(ck['config'], config):
             raise ValueError(f'{ckpt_path} was written by a different configuration; use another out_dir or delete '
                              f'the run folder to start afresh.\n saved: {ck["config"]}\n now:   {config}')
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-        set_rng_state(ck['rng'], gens)
+        model.load_state_dict(ck['model']); set_rng_state(ck['rng'], gens)
+        if 'optimizer' in ck: opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
+        elif ck['epoch'] < epochs:
+            raise ValueError(f'{ckpt_path} is a final checkpoint (epoch {ck["epoch"]}, no optimizer state) and cannot be '
+                             f'trained further; use another out_dir or delete the run folder to start afresh.')
         start = ck['epoch'] + 1
         truncate_jsonl(metrics_path, lambda r: r.get('epoch', 0) <= ck['epoch'])
     else:
         truncate_jsonl(metrics_path, lambda r: False)
     last_good = start - 1
 
-    def save(epoch):
-        atomic_torch_save({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'scheduler': sched.state_dict(),
-                           'rng': rng_state(gens), 'epoch': epoch, 'config': config,
-                           'version': ncvqvae.__version__}, ckpt_path)
+    def save(epoch):                     # the final one has no optimizer state: 2/3 of an SSL model's AdamW checkpoint
+        state = {'model': model.state_dict(), 'rng': rng_state(gens), 'epoch': epoch, 'config': config,
+                 'version': ncvqvae.__version__}
+        if epoch < epochs: state.update(optimizer=opt.state_dict(), scheduler=sched.state_dict())
+        atomic_torch_save(state, ckpt_path)
 
     steps = max(1, math.ceil(n_train / batch_size))
     records = []
