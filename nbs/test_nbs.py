@@ -291,6 +291,8 @@ def test_report(tmp_path, capsys):
     html = (runs / 'report.html').read_text()
     for text in ('<table', 'barlowtwins-warp', '±', 'missing (0/2)', '3/0/0', '2/0/0', 'data:image/png', 'Friedman p'):
         assert text in html, text
+    # seed by seed: 3 datasets x 2 seeds, every NC-VQVAE unit better than its baseline on every metric
+    assert 'NC-VQVAE, all 6' in html and html.count('6/6 · +') >= 6 and 'p=0.031' in html
     rows = (runs / 'results.csv').read_text().splitlines()
     assert len(rows) == 1 + 3 * 3 * 2 and sum(',missing,' in r or ',failed,' in r for r in rows) == 2
 

@@ -26,7 +26,8 @@ __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FI
            'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'RunLock',
            'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask',
            'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'found_runs', 'collect_results',
-           'fake_eval', 'reference_figures', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups']
+           'fake_eval', 'reference_figures', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups',
+           'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -592,3 +593,33 @@ def cd_groups(avg_ranks: Sequence[float], cd: float) -> list[list[int]]:
         j = int(np.nonzero(r - r[i] < cd)[0].max())                # the last one within cd of the i-th best
         if j > i and j > last: groups.append([int(o) for o in order[i:j + 1]]); last = j
     return groups
+
+# %% ../nbs/40_sweep.ipynb #c056
+def ssl_groups(config: str) -> list[str]:
+    "The groups an NC-VQVAE configuration counts in: itself, its SSL method, and 'all'."
+    return [config, CONFIGS[check_choice('config', config, CONFIGS)][0], 'all']
+
+def ssl_effect(records: Sequence[dict], metric: str, baseline: str = 'vqvae', min_units: int = 6) -> list[dict]:
+    """Per group of `ssl_groups` (configurations first, then methods, then 'all'): the NC-VQVAE runs of `records`
+    against the `baseline` run of the same dataset, latent width and seed, as {group, metric, n, better, worse,
+    mean_diff, median_diff, p_value}; differences are signed so that positive is better on `metric`."""
+    sign = 1 if METRICS[check_choice('metric', metric, METRICS)] == 'max' else -1
+    ok = lambda r: r.get(metric) is not None and np.isfinite(float(r[metric]))
+    key = lambda r: (r['dataset'], r['latent_width'], r['seed'])
+    base = {key(r): float(r[metric]) for r in records if r['config'] == baseline and ok(r)}
+    units: dict[str, dict[tuple, list[float]]] = {}
+    for r in records:
+        if r['config'] == baseline or not ok(r) or key(r) not in base: continue
+        for g in ssl_groups(r['config']):
+            units.setdefault(g, {}).setdefault(key(r), []).append(sign * (float(r[metric]) - base[key(r)]))
+    order = [*CONFIGS, *dict.fromkeys(m for m, _ in CONFIGS.values()), 'all']
+    out = []
+    for g in sorted(units, key=order.index):
+        d = np.array([np.mean(v) for v in units[g].values()])        # one difference per (dataset, width, seed)
+        p = None
+        if (d != 0).sum() >= min_units:
+            from scipy.stats import wilcoxon
+            p = float(wilcoxon(d[d != 0]).pvalue)
+        out.append(dict(group=g, metric=metric, n=len(d), better=int((d > 0).sum()), worse=int((d < 0).sum()),
+                        mean_diff=float(d.mean()), median_diff=float(np.median(d)), p_value=p))
+    return out
