@@ -274,10 +274,11 @@ def test_report(tmp_path, capsys):
     "`ncvqvae report` renders report.html from eval.json files (here fake ones), with missing runs shown as missing."
     from ncvqvae.cli import main
     from ncvqvae.core import atomic_write_json
-    from ncvqvae.sweep import fake_eval
+    from ncvqvae.sweep import diagnostics_path, fake_eval, results_root
     empty = tmp_path / 'empty'; empty.mkdir()
     assert main(['report', '--out', str(empty)]) == 0
     assert 'Nothing to report yet' in (empty / 'report.html').read_text()
+    assert 'No sample diagnostics yet' in (empty / 'report.html').read_text()
     runs = tmp_path / 'runs'
     quality = {'vqvae': 0.0, 'barlowtwins-warp': 1.0, 'vibcreg-gauss': 2.0}
     for d in ('Wafer', 'ECG5000', 'Symbols'):
@@ -286,6 +287,12 @@ def test_report(tmp_path, capsys):
                 if (d, c) != ('Symbols', 'vibcreg-gauss'):                      # never ran: must show as missing
                     atomic_write_json(runs / d / c / f'seed{s}' / 'eval.json', fake_eval(d, c, s, quality=q))
     atomic_write_json(runs / 'Symbols' / 'vibcreg-gauss' / 'seed1' / 'sweep_error.json', {'error': 'RuntimeError: x'})
+    for c, fid in {'vqvae': 30.0, 'barlowtwins-warp': 40.0}.items():             # sample diagnostics of 4 Wafer runs
+        for s in (1, 2):
+            atomic_write_json(diagnostics_path(results_root(runs), 'Wafer', c, s, 32), dict(
+                dataset='Wafer', config=c, seed=s, latent_width=32, fid=fid, fid_train_mix=fid / 2, fid_test_mix=fid / 4 - 7,
+                fid_real_train_mix=6.0, fid_real_test_mix=1.0, train_class_frac=[0.3, 0.7], test_class_frac=[0.6, 0.4],
+                uncond_class_frac=[0.1, 0.9], label_agreement_test_mix=0.95))
     assert main(['report', '--out', str(runs)]) == 0
     assert capsys.readouterr().out.strip().endswith('report.html')
     html = (runs / 'report.html').read_text()
@@ -293,6 +300,12 @@ def test_report(tmp_path, capsys):
         assert text in html, text
     # seed by seed: 3 datasets x 2 seeds, every NC-VQVAE unit better than its baseline on every metric
     assert 'NC-VQVAE, all 6' in html and html.count('6/6 · +') >= 6 and 'p=0.031' in html
+    # where the FID comes from: the class mixes, the FIDs by mix, the real-data floor, the effect per FID
+    assert 'unconditional samples are 90% class 1 (train 70%, test 40%)' in html
+    assert 'FID falls from 35.00 (unconditional) to 17.50' in html and 'same change of mix costs 5.00' in html
+    assert '10/90 unconditional' in html and 'train 30/70 · test 60/40' in html
+    for text in ('0/2 · -10.00', '0/2 · -5.00', '0/2 · -2.50'):                   # rows barlowtwins-warp, barlowtwins, all
+        assert html.count(text) == 3, text
     rows = (runs / 'results.csv').read_text().splitlines()
     assert len(rows) == 1 + 3 * 3 * 2 and sum(',missing,' in r or ',failed,' in r for r in rows) == 2
 

@@ -12,11 +12,12 @@ from .core import malloc_env, outputs_dir, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, default_latent_width,
                            default_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
-                           results_root, run_sweep, save_record, sweep_statuses, write_results_tables)
+                           results_root, run_sweep, save_diagnostics, save_record, select_datasets, sweep_statuses,
+                           write_diagnostics_table, write_results_tables)
 
 # %% auto #0
 __all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report',
-           'cmd_results', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'main', 'entry']
+           'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'main', 'entry']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -85,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs and '
                         'rebuild study_runs.csv and study_summary.csv')
     rs.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
+    dg = sub.add_parser('diagnose', help="explain each evaluated run's FID by the class mix of its samples "
+                        '(evaluate.sample_diagnostics); recorded under outputs/results/diagnostics and in '
+                        'sample_diagnostics.csv')
+    dg.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
+    dg.add_argument('--datasets', default=None, help='comma list of datasets (default: every one in the runs folder)')
+    dg.add_argument('--force', action='store_true', help='recompute runs that already have diagnostics.json')
+    dg.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
+    dg.add_argument('--device', default='auto')
     f = sub.add_parser('fcn', help="train (or load from the cache) each dataset's supervised FCN and record its test "
                        'accuracy in outputs/results/fcn_accuracy.csv')
     f.add_argument('--datasets', default='study', help="comma list of datasets, 'study' for the 13 of the study (default)")
@@ -182,6 +191,32 @@ def cmd_results(args) -> int:
     print(f'{n} run(s) of {out} recorded under {results}; {len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
     return 0
 
+def _fractions(v) -> str: return '/'.join(f'{100 * x:.0f}' for x in v)
+
+def cmd_diagnose(args) -> int:
+    """`sample_diagnostics` for every evaluated run of the runs folder that has none yet (all with --force), each
+    recorded under `outputs/results/diagnostics` and the table rebuilt as it finishes; 1 if a run could not be done."""
+    from ncvqvae.evaluate import DIAGNOSTICS_FILE, sample_diagnostics
+    out = Path(args.out or outputs_dir() / 'runs').expanduser().resolve()
+    wanted = None if args.datasets is None else set(select_datasets(args.datasets, args.data_dir))
+    runs = [out / d / c / f'seed{s}' for d, c, s in found_runs(out) if wanted is None or d in wanted]
+    runs = [r for r in runs if (r / 'eval.json').exists()]
+    results, failed = results_root(out), []
+    for i, run_dir in enumerate(runs, 1):
+        name = f'[{i}/{len(runs)}] {run_dir.relative_to(out)}'
+        if args.force or not (run_dir / DIAGNOSTICS_FILE).exists():
+            try: d = sample_diagnostics(run_dir, data_dir=args.data_dir, device=args.device)
+            except FileNotFoundError as e: failed.append(run_dir); print(f'{name}: skipped: {e}', flush=True); continue
+        else: d = read_json_or_none(run_dir / DIAGNOSTICS_FILE)
+        print(f"{name}: FID {d['fid']:.2f}; conditional, train mix {d['fid_train_mix']:.2f}, test mix {d['fid_test_mix']:.2f}; "
+              f"classes {_fractions(d['uncond_class_frac'])} unconditional, {_fractions(d['train_class_frac'])} train, "
+              f"{_fractions(d['test_class_frac'])} test", flush=True)
+        save_diagnostics(run_dir, results)
+        write_diagnostics_table(results)                                  # after each: a run takes minutes
+    print(f'{len(runs) - len(failed)} of {len(runs)} evaluated run(s) of {out} diagnosed; '
+          f"{results.parent / 'sample_diagnostics.csv'}")
+    return 1 if failed else 0
+
 FCN_COLUMNS = ('dataset', 'fcn_test_accuracy', 'train_accuracy', 'epochs', 'precision', 'seconds', 'device', 'version')
 
 def cmd_fcn(args) -> int:
@@ -228,7 +263,8 @@ def cmd_data(args) -> int:
     print(format_table(rows, ('name', 'type', 'train', 'test', 'classes', 'length', 'where')))
     return 1 if failed else 0
 
-COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=cmd_results, fcn=cmd_fcn, data=cmd_data)
+COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=cmd_results, diagnose=cmd_diagnose, fcn=cmd_fcn,
+                data=cmd_data)
 
 def main(argv=None) -> int:
     "The `ncvqvae` console command; returns its exit status (2: a bad option, 130: interrupted)."

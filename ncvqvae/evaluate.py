@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 import ncvqvae
-from .core import atomic_write_json, get_device, read_json, read_jsonl
+from .core import atomic_write_json, get_device, read_json, read_json_or_none, read_jsonl
 from .data import load_ucr
 from .fcn import FCN_PARTIAL, FCNConfig, fcn_predict, load_or_train_fcn
 from .metrics import class_proportional_counts, classification_accuracy_score, compute_fid, inception_score
@@ -22,7 +22,8 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['fcn_root_for', 'evaluate_run']
+__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid',
+           'max_mix_size', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def fcn_root_for(run_dir) -> Path:
@@ -78,3 +79,83 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     atomic_write_json(run_dir / 'eval.json', result)
     (run_dir / 'cas' / FCN_PARTIAL).unlink(missing_ok=True)              # the CAS classifier's resume point
     return result
+
+# %% ../nbs/32_evaluate.ipynb #c008
+def class_fractions(y, n_classes: int) -> np.ndarray:
+    "The fraction of each class `(K,)` among the labels `y`."
+    y = np.asarray(y).astype(np.int64).ravel()
+    if y.size and (y.min() < 0 or y.max() >= n_classes): raise ValueError(f'labels must lie in 0..{n_classes - 1}')
+    return np.bincount(y, minlength=n_classes) / max(y.size, 1)
+
+def counts_like(fractions, n: int) -> np.ndarray:
+    "Integer counts `(K,)` that sum to `n` in the proportions `fractions` (largest remainders get the rest)."
+    f = np.asarray(fractions, np.float64)
+    if f.ndim != 1 or (f < 0).any() or not np.isclose(f.sum(), 1): raise ValueError(f'fractions must sum to 1; got {f}')
+    exact = f * n
+    counts = np.floor(exact).astype(np.int64)
+    counts[np.argsort(-(exact - counts), kind='stable')[:n - counts.sum()]] += 1
+    return counts
+
+def labels_like(fractions, n: int) -> np.ndarray:
+    "`n` sorted labels in the proportions `fractions`."
+    return np.repeat(np.arange(len(fractions)), counts_like(fractions, n))
+
+# %% ../nbs/32_evaluate.ipynb #c012
+def mix_subset_fid(feats, y, fractions, n: int, reps: int = 5, seed: int = 0) -> tuple[float, float]:
+    "Mean and std over `reps` of the FID between `feats` and a subset of `n` of them (no replacement) in class `fractions`."
+    y = np.asarray(y).astype(np.int64)
+    counts = counts_like(fractions, n)
+    have = np.bincount(y, minlength=len(counts))
+    if (counts > have).any(): raise ValueError(f'{n} samples in proportions {np.round(fractions, 3)} need {counts}; have {have}')
+    rng, fids = np.random.default_rng(seed), []
+    for _ in range(reps):
+        idx = np.concatenate([rng.choice(np.flatnonzero(y == k), c, replace=False) for k, c in enumerate(counts) if c])
+        fids.append(compute_fid(feats, feats[idx]))
+    return float(np.mean(fids)), float(np.std(fids))
+
+def max_mix_size(y, fractions) -> int:
+    "The largest subset of labels `y` that can be drawn without replacement in each of the class `fractions` (a list of mixes)."
+    have = np.bincount(np.asarray(y).astype(np.int64), minlength=len(fractions[0]))
+    n = min(int(min(have[k] / f[k] for k in range(len(f)) if f[k] > 0)) for f in fractions)
+    while n > 0 and any((counts_like(f, n) > have).any() for f in fractions): n -= 1      # rounding may overshoot by one
+    return n
+
+# %% ../nbs/32_evaluate.ipynb #c015
+DIAGNOSTICS_FILE = 'diagnostics.json'
+
+def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(), fcn_dir=None, device: str = 'auto',
+                       seed: int = 0, ds=None, reps: int = 5) -> dict:
+    """The class mix behind an evaluated run's FID (see above), written to `<run_dir>/diagnostics.json` atomically.
+    `seed` must be the evaluation's (0 by default) so that the unconditional samples are the ones it scored."""
+    run_dir = Path(run_dir)
+    ev = read_json_or_none(run_dir / 'eval.json')
+    if ev is None: raise FileNotFoundError(f'{run_dir / "eval.json"} is missing: evaluate the run first (nbs/evaluate.ipynb)')
+    dev, t0 = get_device(device), time.perf_counter()
+    stage1, prior = load_stage2(run_dir, device=dev)
+    ds = ds if ds is not None else load_ucr(ev['dataset'], data_dir=data_dir)
+    fcn_dir = Path(fcn_dir) if fcn_dir is not None else fcn_root_for(run_dir)
+    fcn, _ = load_or_train_fcn(ds, replace(fcn_cfg, device=str(dev)), cache_dir=fcn_dir / ds.name, progress=False)
+    sampler = Sampler(stage1, prior, precision=ev.get('precision', 'fp32'))
+    K, n_test = ds.n_classes, len(ds.X_test)
+    _, f_real = fcn_predict(fcn, stage1.istft(stage1.stft(torch.as_tensor(ds.X_test, device=dev))))   # (n_test, 128)
+    p_unc, f_unc = fcn_predict(fcn, sampler.sample(ev['n_samples'], seed=seed)[0])                    # as evaluated
+    frac = {'train': class_fractions(ds.y_train, K), 'test': class_fractions(ds.y_test, K),
+            'uncond': class_fractions(p_unc.argmax(1), K)}
+    res = {k: ev[k] for k in ('dataset', 'config', 'seed', 'latent_width')}
+    res.update(fid=compute_fid(f_real, f_unc), fid_eval=ev['fid'],
+               **{f'{k}_class_frac': v.tolist() for k, v in frac.items()},
+               uncond_tv_train=0.5 * float(np.abs(frac['uncond'] - frac['train']).sum()),
+               uncond_tv_test=0.5 * float(np.abs(frac['uncond'] - frac['test']).sum()))
+    for i, mix in enumerate(('train', 'test')):
+        y = labels_like(frac[mix], n_test)
+        p, f = fcn_predict(fcn, sampler.sample_like(y, seed=seed + 3 + i)[0])
+        res[f'fid_{mix}_mix'] = compute_fid(f_real, f)
+        res[f'label_agreement_{mix}_mix'] = float((p.argmax(1) == y).mean())
+    n_floor = max_mix_size(ds.y_test, [frac['train'], frac['test']])
+    for mix in ('train', 'test'):
+        res[f'fid_real_{mix}_mix'], res[f'fid_real_{mix}_mix_std'] = \
+            mix_subset_fid(f_real, ds.y_test, frac[mix], n_floor, reps, seed) if n_floor >= 2 else (None, None)
+    res.update(n_samples=ev['n_samples'], n_mix_samples=n_test, n_real_subset=n_floor, seed_offset=seed,
+               seconds=time.perf_counter() - t0, version=ncvqvae.__version__)
+    atomic_write_json(run_dir / DIAGNOSTICS_FILE, res)
+    return res

@@ -45,7 +45,8 @@ def same_run_config(saved: dict, now: dict) -> bool:
     return strip(saved) == strip(now)
 
 def load_checkpoint(path, map_location='cpu') -> dict:
-    "Load a checkpoint written by this package (weights only), with a clear error if it is unreadable."
+    "Load a checkpoint written by this package (weights only), with a clear error if it is missing or unreadable."
+    if not Path(path).exists(): raise FileNotFoundError(f'no checkpoint {path}: train the run first (nbs/train.ipynb)')
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         raise RuntimeError(f'checkpoint {path} could not be read ({type(e).__name__}: {e}); '

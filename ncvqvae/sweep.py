@@ -20,14 +20,15 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, sugg
 
 # %% auto #0
 __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
-           'METRICS', 'TIMES', 'EVAL_KEYS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs',
-           'select_seeds', 'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters',
-           'results_root', 'RunSpec', 'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status',
-           'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'RunLock',
-           'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask',
-           'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'found_runs', 'collect_results',
-           'fake_eval', 'reference_figures', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups',
-           'ssl_groups', 'ssl_effect']
+           'METRICS', 'TIMES', 'EVAL_KEYS', 'DIAGNOSTIC_METRICS', 'DIAGNOSTIC_COLUMNS', 'EXECUTORS',
+           'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs', 'select_seeds', 'check_dataset',
+           'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root', 'RunSpec',
+           'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status', 'record_path', 'save_record',
+           'is_recorded', 'read_records', 'write_results_tables', 'diagnostics_path', 'save_diagnostics',
+           'read_diagnostics', 'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env',
+           'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table',
+           'plan_table', 'run_sweep', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'win_counts',
+           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -232,12 +233,47 @@ def write_results_tables(results) -> tuple[Path, Path]:
     return runs_csv, summary_csv
 
 # %% ../nbs/40_sweep.ipynb #c021
+DIAGNOSTIC_METRICS = {'fid_test_mix': 'min', 'fid_train_mix': 'min', 'uncond_tv_train': 'min',
+                      'label_agreement_test_mix': 'max'}
+DIAGNOSTIC_COLUMNS = ('dataset', 'config', 'seed', 'latent_width', 'fid', 'fid_train_mix', 'fid_test_mix',
+                      'fid_real_train_mix', 'fid_real_test_mix', 'uncond_tv_train', 'uncond_tv_test',
+                      'label_agreement_train_mix', 'label_agreement_test_mix', 'train_class_frac', 'test_class_frac',
+                      'uncond_class_frac', 'n_samples', 'n_mix_samples', 'n_real_subset', 'version')
+
+def diagnostics_path(results, dataset: str, config: str, seed: int, latent_width: int) -> Path:
+    "Where the diagnostics record of a run goes: `<results>/../diagnostics/<dataset>/w<width>/<config>-seed<seed>.json`."
+    return Path(results).parent / 'diagnostics' / dataset / f'w{latent_width}' / f'{config}-seed{seed}.json'
+
+def save_diagnostics(run_dir, results) -> Path | None:
+    "Copy a run's `diagnostics.json` to its record under `results`'s sibling `diagnostics/`; None if it has none."
+    d = read_json_or_none(Path(run_dir) / 'diagnostics.json')
+    if d is None: return None
+    path = diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width'])
+    atomic_write_json(path, d)
+    return path
+
+def read_diagnostics(results, latent_width: int | None = None) -> list[dict]:
+    "Every diagnostics record next to `results` (of one latent width, if given), in the order of `read_records`."
+    recs = [r for p in (Path(results).parent / 'diagnostics').glob('*/w*/*-seed*.json') if (r := read_json_or_none(p))]
+    if latent_width is not None: recs = [r for r in recs if r.get('latent_width') == latent_width]
+    order = {c: i for i, c in enumerate(CONFIGS)}
+    return sorted(recs, key=lambda r: (r['dataset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
+
+def write_diagnostics_table(results) -> Path:
+    "Rebuild `sample_diagnostics.csv` next to the results tables (class fractions as space-separated numbers)."
+    fmt = lambda v: ' '.join(f'{x:.4f}' for x in v) if isinstance(v, list) else v
+    rows = [{k: fmt(v) for k, v in r.items()} for r in read_diagnostics(results)]
+    path = Path(results).parent / 'sample_diagnostics.csv'
+    _write_csv(path, rows, DIAGNOSTIC_COLUMNS)
+    return path
+
+# %% ../nbs/40_sweep.ipynb #c024
 class RunLock(FileLock):
     "`sweep.lock` of a run folder, held while a worker runs it (a `core.FileLock`: host, pid, job id, heartbeat)."
     def __init__(self, run_dir, heartbeat_s: float = LOCK_HEARTBEAT_S):
         super().__init__(Path(run_dir) / LOCK_FILE, heartbeat_s)
 
-# %% ../nbs/40_sweep.ipynb #c024
+# %% ../nbs/40_sweep.ipynb #c027
 _ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 
 def _error_record(e: BaseException) -> dict:
@@ -301,7 +337,7 @@ def run_one(spec: RunSpec, notebook=None) -> dict:
         return rec
     finally: lock.release()
 
-# %% ../nbs/40_sweep.ipynb #c029
+# %% ../nbs/40_sweep.ipynb #c032
 def thread_env(threads: int) -> dict:
     "Environment variables that cap torch/BLAS intra-op threads at `threads`."
     return {k: str(threads) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')}
@@ -326,7 +362,7 @@ def worker_envs(workers: int | None = None, runs_per_gpu: int = 1, gpus: Sequenc
     return [{**thread_env(threads), **malloc_env(), **({'CUDA_VISIBLE_DEVICES': gpus[i % len(gpus)]} if gpus else {})}
             for i in range(workers)]
 
-# %% ../nbs/40_sweep.ipynb #c032
+# %% ../nbs/40_sweep.ipynb #c035
 def _stop_worker(signum, frame):
     if _interrupted.is_set(): return                          # already stopping: let papermill's cleanup finish
     _interrupted.set()
@@ -390,7 +426,7 @@ def run_local(specs: Sequence[RunSpec], workers: int | None = None, runs_per_gpu
         pool.shutdown(wait=True, cancel_futures=True); bar.close()
     return records
 
-# %% ../nbs/40_sweep.ipynb #c034
+# %% ../nbs/40_sweep.ipynb #c037
 class SweepTask:
     "The callable submitit runs on a node: the runs of one job in order, skipping finished ones; requeues itself."
     def __init__(self, notebook=None, threads: int | None = None):
@@ -444,7 +480,7 @@ def run_slurm(specs: Sequence[RunSpec], out_dir, cluster: str | None = None, par
     finally: bar.close()
     return records
 
-# %% ../nbs/40_sweep.ipynb #c036
+# %% ../nbs/40_sweep.ipynb #c039
 EXECUTORS = ('local', 'slurm')
 
 def sweep_statuses(specs: Sequence[RunSpec], as_launched: bool = False) -> list[str]:
@@ -485,7 +521,7 @@ def run_sweep(specs: Sequence[RunSpec], executor: str = 'local', retry_failed: b
           + ('; stopped runs are missing: run the same command again to resume them' if done['stopped'] else ''))
     return dict(planned=len(specs), todo=len(todo), counts=dict(counts), records=records)
 
-# %% ../nbs/40_sweep.ipynb #c045
+# %% ../nbs/40_sweep.ipynb #c048
 def found_runs(out_dir) -> list[tuple[str, str, int]]:
     "(dataset, config, seed) of every run folder under `out_dir`."
     found = []
@@ -519,7 +555,7 @@ def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_wid
                      'status': status, 'run_dir': str(run)})
     return rows
 
-# %% ../nbs/40_sweep.ipynb #c047
+# %% ../nbs/40_sweep.ipynb #c050
 def fake_eval(dataset: str, config: str, seed: int, quality: float = 0.0, rng=None) -> dict:
     "An `eval.json` record with plausible values (for tests and demos); larger `quality` is better on every metric."
     rng = rng or np.random.default_rng([seed, *map(ord, dataset + config)])
@@ -532,7 +568,7 @@ def fake_eval(dataset: str, config: str, seed: int, quality: float = 0.0, rng=No
                 stage2_seconds=50 + 5 * rng.random(), codebook_usage=0.5, codebook_perplexity=20.0, n_samples=256,
                 version=ncvqvae.__version__)
 
-# %% ../nbs/40_sweep.ipynb #c050
+# %% ../nbs/40_sweep.ipynb #c053
 REFERENCE_LATENT_WIDTH = 8
 _REF = """Wafer vqvae 89.2 0.0 93.3 0.5 5.72 0.53 1.33 0.05 97.6 0.3
 Wafer barlowtwins-warp 94.4 0.3 96.3 0.4 3.70 0.30 1.25 0.03 97.7 1.0
@@ -551,12 +587,13 @@ def reference_figures() -> list[dict]:
         rows.append({'dataset': d, 'config': c, 'latent_width': REFERENCE_LATENT_WIDTH, **vals})
     return rows
 
-# %% ../nbs/40_sweep.ipynb #c053
+# %% ../nbs/40_sweep.ipynb #c056
 NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
 
 def win_counts(means: dict, metric: str, configs: Sequence[str], baseline: str = 'vqvae') -> dict:
     "{config: (wins, ties, losses)} against `baseline` over datasets where both have a mean; `means[(dataset, config)]`."
-    sign = 1 if METRICS[check_choice('metric', metric, METRICS)] == 'max' else -1
+    directions = {**METRICS, **DIAGNOSTIC_METRICS}
+    sign = 1 if directions[check_choice('metric', metric, directions)] == 'max' else -1
     out = {}
     for c in configs:
         if c == baseline: continue
@@ -594,7 +631,7 @@ def cd_groups(avg_ranks: Sequence[float], cd: float) -> list[list[int]]:
         if j > i and j > last: groups.append([int(o) for o in order[i:j + 1]]); last = j
     return groups
 
-# %% ../nbs/40_sweep.ipynb #c056
+# %% ../nbs/40_sweep.ipynb #c059
 def ssl_groups(config: str) -> list[str]:
     "The groups an NC-VQVAE configuration counts in: itself, its SSL method, and 'all'."
     return [config, CONFIGS[check_choice('config', config, CONFIGS)][0], 'all']
@@ -603,7 +640,8 @@ def ssl_effect(records: Sequence[dict], metric: str, baseline: str = 'vqvae', mi
     """Per group of `ssl_groups` (configurations first, then methods, then 'all'): the NC-VQVAE runs of `records`
     against the `baseline` run of the same dataset, latent width and seed, as {group, metric, n, better, worse,
     mean_diff, median_diff, p_value}; differences are signed so that positive is better on `metric`."""
-    sign = 1 if METRICS[check_choice('metric', metric, METRICS)] == 'max' else -1
+    directions = {**METRICS, **DIAGNOSTIC_METRICS}
+    sign = 1 if directions[check_choice('metric', metric, directions)] == 'max' else -1
     ok = lambda r: r.get(metric) is not None and np.isfinite(float(r[metric]))
     key = lambda r: (r['dataset'], r['latent_width'], r['seed'])
     base = {key(r): float(r[metric]) for r in records if r['config'] == baseline and ok(r)}
