@@ -104,7 +104,7 @@ def test_train_notebook(tmp_path, ssl_method):
     _papermill(NBS / 'train.ipynb', tmp_path / 'train.ipynb', ssl_method=ssl_method, augmentations='gauss',
                stage1_epochs=2, stage2_epochs=2, out_dir=str(tmp_path / 'runs'), device='cpu', val_every=1,
                probe_every=2, ckpt_every=1, n_samples_per_class=2, evaluate=ssl_method == 'vibcreg', fcn_epochs=2,
-               cas_epochs=2, n_cas=20)
+               cas_epochs=2, n_cas=20, proj_hidden=64, proj_dim=64, prior_width=64, prior_layers=1)
     name = 'vqvae' if ssl_method == 'none' else f'{ssl_method}-gauss'
     run = tmp_path / 'runs' / 'SyntheticCBF' / name / 'seed1'
     for f in ('config.json', 'metrics.jsonl', 'stage1.pt', 'summary_stage1.json', 'reconstructions.png',
@@ -113,6 +113,7 @@ def test_train_notebook(tmp_path, ssl_method):
     summary = json.loads((run / 'summary_stage1.json').read_text())
     assert 0 <= summary['svm'] <= 1 and summary['test_mse'] > 0
     assert (run / 'eval.json').exists() == (ssl_method == 'vibcreg')       # evaluate=False skips the evaluation
+    assert (run / 'diagnostics.json').exists() == (ssl_method == 'vibcreg')  # and the sample diagnostics
     if ssl_method == 'vibcreg':
         _papermill(NBS / 'evaluate.ipynb', tmp_path / 'evaluate.ipynb', run_dir=str(run), n_cas=20, fcn_epochs=2, cas_epochs=2)
         res = json.loads((run / 'eval.json').read_text())
@@ -152,8 +153,10 @@ def test_explore_generation(tmp_path):
                                    TrainConfig(epochs=2, batch_size=16, device='cpu', probe_every=2), ds, run_dir, progress=False)
     train_stage2(stage1_model, prior_config(stage1_model, ds.n_classes, width=64, n_layers=2),
                  Stage2TrainConfig(epochs=2, batch_size=16, device='cpu'), ds, run_dir, progress=False)
-    nb = _papermill(NBS / 'explore' / 'generation.ipynb', tmp_path / 'gen.ipynb', runs_dir=str(tmp_path / 'runs'))
-    assert json.dumps(nb['cells']).count('image/png') >= 4
+    nb = _papermill(NBS / 'explore' / 'generation.ipynb', tmp_path / 'gen.ipynb', runs_dir=str(tmp_path / 'runs'),
+                    mix_samples=16)
+    text = json.dumps(nb['cells'])
+    assert text.count('image/png') >= 5 and 'random order, T = N' in text
 
 
 # The sweep, its state and the report: `ncvqvae sweep | status | report` on a 2 datasets x 2 configs x 1 seed grid

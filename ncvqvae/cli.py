@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser('report', parents=[grid], help='execute nbs/report.ipynb and render it to HTML')
     r.add_argument('--expect-grid', action='store_true',
                    help='show missing runs against the selected grid (default: against what is found)')
-    rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs and '
-                        'rebuild study_runs.csv and study_summary.csv')
+    rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs (and its '
+                        'diagnostics) and rebuild study_runs.csv, study_summary.csv and sample_diagnostics.csv')
     rs.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
     dg = sub.add_parser('diagnose', help="explain each evaluated run's FID by the class mix of its samples "
                         '(evaluate.sample_diagnostics); recorded under outputs/results/diagnostics and in '
@@ -187,7 +187,9 @@ def cmd_results(args) -> int:
     results, n = results_root(out), 0
     for d, c, s in found_runs(out):
         n += save_record(out / d / c / f'seed{s}', results) is not None
+        save_diagnostics(out / d / c / f'seed{s}', results)
     runs_csv, summary_csv = write_results_tables(results)
+    write_diagnostics_table(results)
     print(f'{n} run(s) of {out} recorded under {results}; {len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
     return 0
 

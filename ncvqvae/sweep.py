@@ -320,6 +320,7 @@ def run_one(spec: RunSpec, notebook=None) -> dict:
             if err is None and spec.evaluate and spec.results is not None:
                 save_record(run_dir, spec.results, spec.protocol)
                 write_results_tables(spec.results)
+                if save_diagnostics(run_dir, spec.results): write_diagnostics_table(spec.results)
         except Exception as e:
             if _interrupted.is_set(): raise                    # stopped half-way (papermill may wrap the exit): missing
             err = _error_record(e)
