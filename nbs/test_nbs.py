@@ -305,7 +305,8 @@ def test_report(tmp_path, capsys):
     assert 'NC-VQVAE, all 6' in html and html.count('6/6 · +') >= 6 and 'p=0.031' in html
     # where the FID comes from: the class mixes, the FIDs by mix, the real-data floor, the effect per FID
     assert 'unconditional samples are 90% class 1 (train 70%, test 40%)' in html
-    assert 'FID falls from 35.00 (unconditional) to 17.50' in html and 'same change of mix costs 5.00' in html
+    assert 'FID is 35.00 with them, 17.50 with conditional samples in the train mix and 1.75' in html
+    assert 'the change of mix costs 5.00' in html
     assert '10/90 unconditional' in html and 'train 30/70 · test 60/40' in html
     for text in ('0/2 · -10.00', '0/2 · -5.00', '0/2 · -2.50'):                   # rows barlowtwins-warp, barlowtwins, all
         assert html.count(text) == 3, text
