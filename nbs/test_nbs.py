@@ -307,6 +307,8 @@ def test_report(tmp_path, capsys):
     assert 'unconditional samples are 90% class 1 (train 70%, test 40%)' in html
     assert 'FID is 35.00 with them, 17.50 with conditional samples in the train mix and 1.75' in html
     assert 'the change of mix costs 5.00' in html
+    section = html[html.index('Where the FID comes from'):]
+    assert 'IS ceiling' in section and '1.38' in section and '1.96' in section     # exp H(10/90), exp H(60/40)
     assert '10/90 unconditional' in html and 'train 30/70 · test 60/40' in html
     for text in ('0/2 · -10.00', '0/2 · -5.00', '0/2 · -2.50'):                   # rows barlowtwins-warp, barlowtwins, all
         assert html.count(text) == 3, text
