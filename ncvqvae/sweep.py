@@ -191,7 +191,7 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     missing = [k for k in ('dataset', 'config', 'seed', 'latent_width') if rec.get(k) is None]
     if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}; re-run its evaluation (nbs/evaluate.ipynb)')
     path = record_path(results, rec['dataset'], rec['config'], rec['seed'], rec['latent_width'])
-    atomic_write_json(path, rec)
+    if read_json_or_none(path) != rec: atomic_write_json(path, rec)       # the same record in another key order: kept
     return path
 
 def is_recorded(spec: RunSpec) -> bool:
@@ -249,7 +249,7 @@ def save_diagnostics(run_dir, results) -> Path | None:
     d = read_json_or_none(Path(run_dir) / 'diagnostics.json')
     if d is None: return None
     path = diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width'])
-    atomic_write_json(path, d)
+    if read_json_or_none(path) != d: atomic_write_json(path, d)
     return path
 
 def read_diagnostics(results, latent_width: int | None = None) -> list[dict]:
