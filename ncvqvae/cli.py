@@ -200,6 +200,7 @@ def cmd_diagnose(args) -> int:
     recorded under `outputs/results/diagnostics` and the table rebuilt as it finishes; 1 if a run could not be done."""
     from ncvqvae.evaluate import DIAGNOSTICS_FILE, sample_diagnostics
     out = Path(args.out or outputs_dir() / 'runs').expanduser().resolve()
+    if not out.is_dir(): raise FileNotFoundError(f'no runs folder {out}: pass --out, or run a sweep first')
     wanted = None if args.datasets is None else set(select_datasets(args.datasets, args.data_dir))
     runs = [out / d / c / f'seed{s}' for d, c, s in found_runs(out) if wanted is None or d in wanted]
     runs = [r for r in runs if (r / 'eval.json').exists()]
