@@ -155,7 +155,7 @@ def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(),
     for mix in ('train', 'test'):
         res[f'fid_real_{mix}_mix'], res[f'fid_real_{mix}_mix_std'] = \
             mix_subset_fid(f_real, ds.y_test, frac[mix], n_floor, reps, seed) if n_floor >= 2 else (None, None)
-    res.update(n_samples=ev['n_samples'], n_mix_samples=n_test, n_real_subset=n_floor, seed_offset=seed,
+    res.update(n_samples=ev['n_samples'], n_mix_samples=n_test, n_real_subset=n_floor, sampling_seed=seed,
                seconds=time.perf_counter() - t0, version=ncvqvae.__version__)
     atomic_write_json(run_dir / DIAGNOSTICS_FILE, res)
     return res
