@@ -22,13 +22,23 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid',
-           'max_mix_size', 'sample_diagnostics']
+__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'run_fcn', 'real_features', 'evaluate_run', 'class_fractions', 'counts_like',
+           'labels_like', 'mix_subset_fid', 'max_mix_size', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def fcn_root_for(run_dir) -> Path:
     "Where the per-dataset FCNs of a runs folder are cached: `<runs>/../fcn` for `<runs>/<dataset>/<config>/seed<s>`."
     return Path(run_dir).resolve().parents[2].parent / 'fcn'
+
+def run_fcn(run_dir, ds, fcn_cfg: FCNConfig, fcn_dir, dev, progress: bool = True) -> tuple:
+    "The dataset's cached FCN for a run (trained once if missing): `fcn_dir`, else `fcn_root_for(run_dir)`."
+    fcn_dir = Path(fcn_dir) if fcn_dir is not None else fcn_root_for(run_dir)
+    return load_or_train_fcn(ds, replace(fcn_cfg, device=str(dev)), cache_dir=fcn_dir / ds.name, progress=progress)
+
+def real_features(stage1, fcn, X) -> np.ndarray:
+    "FCN features `(n, 128)` of real series `X` after the stage-1 STFT->ISTFT round trip (exact), as FID compares them."
+    X = torch.as_tensor(X, device=next(stage1.parameters()).device)
+    return fcn_predict(fcn, stage1.istft(stage1.stft(X)))[1]
 
 def _wall_seconds(path) -> float:
     "Training time of a stage: the sum of its epoch times in the metrics file."
@@ -49,14 +59,12 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     probes = probe_splits(ev_tr, ds.y_train, ev_te, ds.y_test)
     usage = codebook_usage(ev_te['tokens'], stage1.cfg.n_codes)
 
-    fcn_dir = Path(fcn_dir) if fcn_dir is not None else fcn_root_for(run_dir)
-    fcn, fcn_info = load_or_train_fcn(ds, replace(fcn_cfg, device=str(dev)), cache_dir=fcn_dir / ds.name, progress=progress)
+    fcn, fcn_info = run_fcn(run_dir, ds, fcn_cfg, fcn_dir, dev, progress)
     sampler = Sampler(stage1, prior, precision=precision)
     n_uncond = n_uncond or max(256, len(ds.X_test))
     x_fake, _ = sampler.sample(n_uncond, seed=seed)                                   # (n, C, L)
-    x_real = stage1.istft(stage1.stft(X_te))                                          # the round trip (exact)
     p_fake, f_fake = fcn_predict(fcn, x_fake)
-    _, f_real = fcn_predict(fcn, x_real)
+    f_real = real_features(stage1, fcn, X_te)                                         # (n_test, 128)
     is_mean, is_std = inception_score(p_fake, splits=10)
 
     y_syn = np.repeat(np.arange(ds.n_classes), class_proportional_counts(ds.y_train, n_cas, ds.n_classes))
@@ -133,11 +141,10 @@ def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(),
     dev, t0 = get_device(device), time.perf_counter()
     stage1, prior = load_stage2(run_dir, device=dev)
     ds = ds if ds is not None else load_ucr(ev['dataset'], data_dir=data_dir)
-    fcn_dir = Path(fcn_dir) if fcn_dir is not None else fcn_root_for(run_dir)
-    fcn, _ = load_or_train_fcn(ds, replace(fcn_cfg, device=str(dev)), cache_dir=fcn_dir / ds.name, progress=False)
+    fcn, _ = run_fcn(run_dir, ds, fcn_cfg, fcn_dir, dev, progress=False)
     sampler = Sampler(stage1, prior, precision=ev.get('precision', 'fp32'))
     K, n_test = ds.n_classes, len(ds.X_test)
-    _, f_real = fcn_predict(fcn, stage1.istft(stage1.stft(torch.as_tensor(ds.X_test, device=dev))))   # (n_test, 128)
+    f_real = real_features(stage1, fcn, ds.X_test)                                                    # (n_test, 128)
     p_unc, f_unc = fcn_predict(fcn, sampler.sample(ev['n_samples'], seed=seed)[0])                    # as evaluated
     frac = {'train': class_fractions(ds.y_train, K), 'test': class_fractions(ds.y_test, K),
             'uncond': class_fractions(p_unc.argmax(1), K)}

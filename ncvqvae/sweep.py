@@ -24,11 +24,12 @@ __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FI
            'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs', 'select_seeds', 'check_dataset',
            'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root', 'RunSpec',
            'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status', 'record_path', 'save_record',
-           'is_recorded', 'read_records', 'write_results_tables', 'diagnostics_path', 'save_diagnostics',
-           'read_diagnostics', 'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env',
-           'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table',
-           'plan_table', 'run_sweep', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'win_counts',
-           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
+           'is_recorded', 'read_records', 'write_results_tables', 'diagnostics_root', 'diagnostics_path',
+           'save_diagnostics', 'read_diagnostics', 'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one',
+           'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses',
+           'format_table', 'plan_table', 'run_sweep', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures',
+           'metric_sign', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups',
+           'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -190,9 +191,12 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     rec = {**(protocol or {}), **{k: v for k, v in known.items() if v is not None}, **ev}
     missing = [k for k in ('dataset', 'config', 'seed', 'latent_width') if rec.get(k) is None]
     if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}; re-run its evaluation (nbs/evaluate.ipynb)')
-    path = record_path(results, rec['dataset'], rec['config'], rec['seed'], rec['latent_width'])
-    if read_json_or_none(path) != rec: atomic_write_json(path, rec)       # the same record in another key order: kept
-    return path
+    return _write_if_changed(record_path(results, rec['dataset'], rec['config'], rec['seed'], rec['latent_width']), rec)
+
+def _write_if_changed(path, rec: dict) -> Path:
+    "Write `rec` to `path` unless the file holds the same record (maybe in another key order), so it stays as it was."
+    if read_json_or_none(path) != rec: atomic_write_json(path, rec)
+    return Path(path)
 
 def is_recorded(spec: RunSpec) -> bool:
     "Whether `spec` has a result record made with its protocol."
@@ -202,7 +206,7 @@ def is_recorded(spec: RunSpec) -> bool:
 
 def read_records(results, latent_width: int | None = None) -> list[dict]:
     "Every result record under `results` (of one latent width, if given), sorted by dataset, width, config, seed."
-    recs = [r for p in Path(results).glob('*/w*/*-seed*.json') if (r := read_json_or_none(p)) is not None]
+    recs = [r for p in Path(results).glob('*/w*/*-seed*.json') if (r := read_json_or_none(p))]
     if latent_width is not None: recs = [r for r in recs if r.get('latent_width') == latent_width]
     order = {c: i for i, c in enumerate(CONFIGS)}
     return sorted(recs, key=lambda r: (r['dataset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
@@ -240,24 +244,23 @@ DIAGNOSTIC_COLUMNS = ('dataset', 'config', 'seed', 'latent_width', 'fid', 'fid_t
                       'label_agreement_train_mix', 'label_agreement_test_mix', 'train_class_frac', 'test_class_frac',
                       'uncond_class_frac', 'n_samples', 'n_mix_samples', 'n_real_subset', 'version')
 
+def diagnostics_root(results) -> Path:
+    "The diagnostics records' folder next to the result records `results`: `<results>/../diagnostics`."
+    return Path(results).parent / 'diagnostics'
+
 def diagnostics_path(results, dataset: str, config: str, seed: int, latent_width: int) -> Path:
     "Where the diagnostics record of a run goes: `<results>/../diagnostics/<dataset>/w<width>/<config>-seed<seed>.json`."
-    return Path(results).parent / 'diagnostics' / dataset / f'w{latent_width}' / f'{config}-seed{seed}.json'
+    return record_path(diagnostics_root(results), dataset, config, seed, latent_width)
 
 def save_diagnostics(run_dir, results) -> Path | None:
     "Copy a run's `diagnostics.json` to its record under `results`'s sibling `diagnostics/`; None if it has none."
     d = read_json_or_none(Path(run_dir) / 'diagnostics.json')
     if d is None: return None
-    path = diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width'])
-    if read_json_or_none(path) != d: atomic_write_json(path, d)
-    return path
+    return _write_if_changed(diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width']), d)
 
 def read_diagnostics(results, latent_width: int | None = None) -> list[dict]:
     "Every diagnostics record next to `results` (of one latent width, if given), in the order of `read_records`."
-    recs = [r for p in (Path(results).parent / 'diagnostics').glob('*/w*/*-seed*.json') if (r := read_json_or_none(p))]
-    if latent_width is not None: recs = [r for r in recs if r.get('latent_width') == latent_width]
-    order = {c: i for i, c in enumerate(CONFIGS)}
-    return sorted(recs, key=lambda r: (r['dataset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
+    return read_records(diagnostics_root(results), latent_width)
 
 def write_diagnostics_table(results) -> Path:
     "Rebuild `sample_diagnostics.csv` next to the results tables (class fractions as space-separated numbers)."
@@ -591,10 +594,14 @@ def reference_figures() -> list[dict]:
 # %% ../nbs/40_sweep.ipynb #c056
 NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
 
+def metric_sign(metric: str) -> int:
+    "+1 where higher is better on `metric` (a study metric or a diagnostic one), -1 where lower is."
+    directions = {**METRICS, **DIAGNOSTIC_METRICS}
+    return 1 if directions[check_choice('metric', metric, directions)] == 'max' else -1
+
 def win_counts(means: dict, metric: str, configs: Sequence[str], baseline: str = 'vqvae') -> dict:
     "{config: (wins, ties, losses)} against `baseline` over datasets where both have a mean; `means[(dataset, config)]`."
-    directions = {**METRICS, **DIAGNOSTIC_METRICS}
-    sign = 1 if directions[check_choice('metric', metric, directions)] == 'max' else -1
+    sign = metric_sign(metric)
     out = {}
     for c in configs:
         if c == baseline: continue
@@ -641,8 +648,7 @@ def ssl_effect(records: Sequence[dict], metric: str, baseline: str = 'vqvae', mi
     """Per group of `ssl_groups` (configurations first, then methods, then 'all'): the NC-VQVAE runs of `records`
     against the `baseline` run of the same dataset, latent width and seed, as {group, metric, n, better, worse,
     mean_diff, median_diff, p_value}; differences are signed so that positive is better on `metric`."""
-    directions = {**METRICS, **DIAGNOSTIC_METRICS}
-    sign = 1 if directions[check_choice('metric', metric, directions)] == 'max' else -1
+    sign = metric_sign(metric)
     ok = lambda r: r.get(metric) is not None and np.isfinite(float(r[metric]))
     key = lambda r: (r['dataset'], r['latent_width'], r['seed'])
     base = {key(r): float(r[metric]) for r in records if r['config'] == baseline and ok(r)}
