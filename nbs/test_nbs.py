@@ -312,6 +312,13 @@ def test_report(tmp_path, capsys):
     assert '10/90 unconditional' in html and 'train 30/70 · test 60/40' in html
     for text in ('0/2 · -10.00', '0/2 · -5.00', '0/2 · -2.50'):                   # rows barlowtwins-warp, barlowtwins, all
         assert html.count(text) == 3, text
+    # what the SSL objective can reach: floors at the study's batches (Wafer, ECG5000: 128; Symbols: its 25 series)
+    section = html[html.index('What the SSL objective can reach'):]
+    for text in ('(batch 128, seeds 1 2)', 'fall below 0.135, with the views correlated at 0.86',
+                 'floor is 0.015 with identical', '0.459',                     # Symbols: Barlow Twins' floor at batch 25
+                 '>3.00</td>'):                                                # Wafer Barlow Twins, FID test mix: 40 / 4 - 7
+        assert text in section, text
+    assert '<strong>Symbols</strong>' not in section                                  # no VIbCReg run to set against
     rows = (runs / 'results.csv').read_text().splitlines()
     assert len(rows) == 1 + 3 * 3 * 2 and sum(',missing,' in r or ',failed,' in r for r in rows) == 2
 

@@ -13,7 +13,7 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['SSL_METHODS', 'pool_latent', 'IterNorm', 'Projector', 'barlow_twins_loss', 'vibcreg_loss', 'ssl_loss',
-           'default_ssl_weight']
+           'default_ssl_weight', 'ssl_loss_floor', 'barlow_agreement_at_floor']
 
 # %% ../nbs/12_ssl.ipynb #c005
 def _fp32(device: torch.device):
@@ -162,3 +162,22 @@ def default_ssl_weight(method: str, out_dim: int = 4096) -> float:
     "`eta` for SSL `method`: `1 / out_dim` (Barlow Twins), 0.01 (VIbCReg), 0 (none)."
     check_choice('ssl_method', method, SSL_METHODS)
     return {'none': 0., 'barlowtwins': 1 / out_dim, 'vibcreg': 0.01}[method]
+
+# %% ../nbs/12_ssl.ipynb #c043
+def _off_diagonal_excess(batch_size: int, dim: int) -> float:
+    "Least sum of squared off-diagonal entries of a `(dim, dim)` correlation of `batch_size` standardised rows (0 if none)."
+    if batch_size < 2: raise ValueError(f'batch_size must be at least 2 (the losses standardise over the batch); got {batch_size}')
+    return max(0., dim * (dim / (batch_size - 1) - 1))
+
+def ssl_loss_floor(method: str, batch_size: int, dim: int = 4096, lambd: float = 0.005, cov_weight: float = 100.) -> float:
+    """The least value the (unweighted) SSL loss of `method` can take on a batch of `batch_size` projections of `dim`
+    numbers: 0 when `batch_size > dim`; the loss weights are those of `barlow_twins_loss` and `vibcreg_loss`."""
+    check_choice('ssl_method', method, SSL_METHODS)
+    excess = _off_diagonal_excess(batch_size, dim)
+    if method == 'none' or excess == 0: return 0.
+    if method == 'vibcreg': return 2 * cov_weight * excess / (dim * (dim - 1))      # both views' covariance terms
+    return dim * lambd * excess / (dim + lambd * excess)
+
+def barlow_agreement_at_floor(batch_size: int, dim: int = 4096, lambd: float = 0.005) -> float:
+    "The diagonal of Barlow Twins' `C` (each dimension's correlation across the two views; 1: invariant) at the loss's floor."
+    return dim / (dim + lambd * _off_diagonal_excess(batch_size, dim))
