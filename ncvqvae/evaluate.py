@@ -47,7 +47,9 @@ def _wall_seconds(path) -> float:
 def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int = 1000,
                  fcn_cfg: FCNConfig = FCNConfig(), cas_cfg: FCNConfig | None = None, fcn_dir=None,
                  device: str = 'auto', seed: int = 0, progress: bool = True, ds=None, precision: str = 'fp32') -> dict:
-    "Evaluate a finished run (stage1.pt + stage2.pt in `run_dir`), write `eval.json` atomically, return it."
+    """Evaluate a finished run (stage1.pt + stage2.pt in `run_dir`), write `eval.json` atomically, return it.
+    `n_cas=0` skips CAS (`cas` is None), the evaluation's costliest part on a CPU."""
+    if n_cas < 0: raise ValueError(f'n_cas must be >= 0 (0 skips CAS), got {n_cas}')
     run_dir = Path(run_dir)
     dev = get_device(device)
     cfg = read_json(run_dir / 'config.json')
@@ -67,11 +69,13 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     f_real = real_features(stage1, fcn, X_te)                                         # (n_test, 128)
     is_mean, is_std = inception_score(p_fake, splits=10)
 
-    y_syn = np.repeat(np.arange(ds.n_classes), class_proportional_counts(ds.y_train, n_cas, ds.n_classes))
-    x_syn, _ = sampler.sample_like(y_syn, seed=seed + 1)
-    cas = classification_accuracy_score(x_syn, y_syn, ds.X_test, ds.y_test, ds.n_classes,
-                                        replace(cas_cfg or fcn_cfg, device=str(dev), precision=precision), progress=progress,
-                                        run_dir=run_dir / 'cas')
+    y_syn = np.repeat(np.arange(ds.n_classes), class_proportional_counts(ds.y_train, n_cas, ds.n_classes)) if n_cas else []
+    cas = None                                                                        # n_cas=0: no CAS (a quick evaluation)
+    if n_cas:
+        x_syn, _ = sampler.sample_like(y_syn, seed=seed + 1)
+        cas = classification_accuracy_score(x_syn, y_syn, ds.X_test, ds.y_test, ds.n_classes,
+                                            replace(cas_cfg or fcn_cfg, device=str(dev), precision=precision),
+                                            progress=progress, run_dir=run_dir / 'cas')
     s1 = cfg['stage1']
     result = {'dataset': ds.name, 'config': config_name(s1['model']['ssl_method'], s1['train']['augmentations']),
               'seed': s1['train']['seed'], 'ssl_method': s1['model']['ssl_method'],
@@ -85,7 +89,7 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
               'precision': precision, 'stage1_epochs': s1['train']['epochs'], 'stage2_epochs': cfg['stage2']['train']['epochs'],
               'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'n_cas': n_cas, 'version': ncvqvae.__version__}
     atomic_write_json(run_dir / 'eval.json', result)
-    (run_dir / 'cas' / FCN_PARTIAL).unlink(missing_ok=True)              # the CAS classifier's resume point
+    if n_cas: (run_dir / 'cas' / FCN_PARTIAL).unlink(missing_ok=True)              # the CAS classifier's resume point
     return result
 
 # %% ../nbs/32_evaluate.ipynb #c008
