@@ -16,14 +16,14 @@ from .core import atomic_write_json, get_device, read_json, read_json_or_none, r
 from .data import load_ucr
 from .fcn import FCN_PARTIAL, FCNConfig, fcn_predict, load_or_train_fcn
 from .metrics import class_proportional_counts, classification_accuracy_score, compute_fid, inception_score
-from .stage1 import config_name, encode_split, probe_splits
+from .stage1 import Stage1Config, config_name, encode_split, probe_splits
 from .stage2 import Sampler, load_stage2
 from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'run_fcn', 'real_features', 'evaluate_run', 'class_fractions', 'counts_like',
-           'labels_like', 'mix_subset_fid', 'max_mix_size', 'sample_diagnostics']
+__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'run_fcn', 'real_features', 'stage1_objective', 'evaluate_run', 'class_fractions',
+           'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def fcn_root_for(run_dir) -> Path:
@@ -43,6 +43,20 @@ def real_features(stage1, fcn, X) -> np.ndarray:
 def _wall_seconds(path) -> float:
     "Training time of a stage: the sum of its epoch times in the metrics file."
     return float(sum(r.get('epoch_seconds', 0.0) for r in read_jsonl(path)))
+
+def stage1_objective(run_dir, last: int = 50) -> dict:
+    """What a run's stage-1 objective was and where it ended: projector width, loss weights, the batch it trained
+    with, and the mean SSL and reconstruction losses of its `last` epochs (compare `ssl.ssl_loss_floor`)."""
+    cfg = read_json(Path(run_dir) / 'config.json')['stage1']
+    m, tr = Stage1Config(**cfg['model']), cfg['train']
+    rows = [r for r in read_jsonl(Path(run_dir) / 'metrics.jsonl') if 'loss' in r][-last:]
+    mean = lambda k: float(np.mean([r[k] for r in rows])) if rows and all(k in r for r in rows) else None
+    ssl = m.ssl_method != 'none'
+    return {'proj_dim': m.proj_dim if ssl else None, 'ssl_weight': m.eta if ssl else None,
+            'lambd': m.lambd if m.ssl_method == 'barlowtwins' else None,
+            'cov_weight': m.cov_weight if m.ssl_method == 'vibcreg' else None,
+            'stage1_batch_size': tr['batch_size'], 'ssl_loss_final': mean('ssl') if ssl else None,
+            'recon_loss_final': mean('recon')}
 
 def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int = 1000,
                  fcn_cfg: FCNConfig = FCNConfig(), cas_cfg: FCNConfig | None = None, fcn_dir=None,
@@ -84,7 +98,7 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
               'is_std': is_std, 'cas': cas, 'fcn_test_accuracy': fcn_info['test_accuracy'],
               'stage1_seconds': _wall_seconds(run_dir / 'metrics.jsonl'),
               'stage2_seconds': _wall_seconds(run_dir / 'metrics_stage2.jsonl'),
-              'codebook_usage': usage['usage'], 'codebook_perplexity': usage['perplexity'],
+              'codebook_usage': usage['usage'], 'codebook_perplexity': usage['perplexity'], **stage1_objective(run_dir),
               'n_samples': n_uncond, 'n_cas_samples': int(len(y_syn)), 'eval_seconds': time.perf_counter() - t0,
               'precision': precision, 'stage1_epochs': s1['train']['epochs'], 'stage2_epochs': cfg['stage2']['train']['epochs'],
               'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'n_cas': n_cas, 'version': ncvqvae.__version__}
