@@ -277,7 +277,7 @@ def test_report(tmp_path, capsys):
     "`ncvqvae report` renders report.html from eval.json files (here fake ones), with missing runs shown as missing."
     from ncvqvae.cli import main
     from ncvqvae.core import atomic_write_json
-    from ncvqvae.sweep import diagnostics_path, fake_eval, results_root
+    from ncvqvae.sweep import diagnostics_path, fake_eval, record_path, results_root
     empty = tmp_path / 'empty'; empty.mkdir()
     assert main(['report', '--out', str(empty)]) == 0
     assert 'Nothing to report yet' in (empty / 'report.html').read_text()
@@ -319,6 +319,21 @@ def test_report(tmp_path, capsys):
                  '>3.00</td>'):                                                # Wafer Barlow Twins, FID test mix: 40 / 4 - 7
         assert text in section, text
     assert '<strong>Symbols</strong>' not in section                                  # no VIbCReg run to set against
+    assert 'No side experiments' in html
+    # a side experiment: Barlow Twins on Wafer with a 256-wide projector, set against the study's runs of the same seeds
+    exp = results_root(runs).parent / 'experiments' / 'wafer_d256'
+    atomic_write_json(exp / 'experiment.json', {'title': 'Wafer with a narrow projector', 'question': 'Does D matter?'})
+    for s in (1, 2):
+        rec = {**fake_eval('Wafer', 'barlowtwins-warp', s, quality=1.0), 'proj_dim': 256, 'ssl_weight': 1 / 256,
+               'lambd': 0.005, 'stage1_batch_size': 128, 'ssl_loss_final': 0.0, 'latent_width': 32}
+        rec['svm'] += 0.01 * s                                                        # +1 and +2 points
+        atomic_write_json(record_path(exp / 'runs', 'Wafer', 'barlowtwins-warp', s, 32), rec)
+    assert main(['report', '--out', str(runs)]) == 0
+    section = (runs / 'report.html').read_text()
+    section = section[section.index('Experiments beside the study'):]
+    for text in ('Wafer with a narrow projector', 'Does D matter?', 'wafer_d256', 'better in 2/2 pairs',
+                 '(+1.5)', 'VIbCReg at the same datasets and seeds', '>0.000</td>'):   # its SSL loss ended at 0 x floor
+        assert text in section, text
     rows = (runs / 'results.csv').read_text().splitlines()
     assert len(rows) == 1 + 3 * 3 * 2 and sum(',missing,' in r or ',failed,' in r for r in rows) == 2
 
