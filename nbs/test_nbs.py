@@ -125,6 +125,8 @@ def test_train_notebook_rejects_bad_parameter(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="'barlowtwins'"):
         _papermill(NBS / 'train.ipynb', tmp_path / 'bad.ipynb', ssl_method='barlow', stage1_epochs=1,
                    out_dir=str(tmp_path / 'runs'))
+    with pytest.raises(pm.PapermillExecutionError, match='0 skips CAS'):          # before any training, not after it
+        _papermill(NBS / 'train.ipynb', tmp_path / 'bad.ipynb', n_cas=-1, stage1_epochs=1, out_dir=str(tmp_path / 'runs'))
     assert not (tmp_path / 'runs').exists()
 
 
