@@ -4,20 +4,20 @@
 
 # %% ../nbs/41_cli.ipynb #c001
 from __future__ import annotations
-import argparse, ast, os, signal, sys, time
+import argparse, ast, os, shlex, signal, sys, time
 from collections import Counter
 from pathlib import Path
 
 from .core import malloc_env, outputs_dir, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
-from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, PARAMS_FILE, STATES, default_latent_width,
-                           default_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
-                           results_root, run_sweep, save_diagnostics, save_record, select_datasets, sweep_statuses,
+from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, PARAMS_FILE, STATES,
+                           default_latent_width, default_runs_dir, experiment_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
+                           record_experiment, results_root, run_sweep, save_diagnostics, save_record, select_datasets, sweep_statuses,
                            write_diagnostics_table, write_results_tables)
 
 # %% auto #0
-__all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'cmd_sweep', 'cmd_status', 'cmd_report',
-           'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'main', 'entry']
+__all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'sweep_command', 'cmd_sweep', 'cmd_status',
+           'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'main', 'entry']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -50,6 +50,8 @@ def _grid_options() -> argparse.ArgumentParser:
     g.add_argument('-p', '--param', action='append', default=[], metavar='NAME=VALUE',
                    help='a train.ipynb parameter for every run (repeatable), e.g. -p stage1_epochs=10')
     g.add_argument('--out', default=None, help='the runs folder (default: outputs/runs; NCVQVAE_OUTPUTS moves outputs/)')
+    g.add_argument('--experiment', default=None, metavar='NAME', help='a side experiment: its runs in '
+                   'outputs/experiments/NAME/runs, its records in outputs/results/experiments/NAME (instead of --out)')
     return p
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--retry-failed', action='store_true', help='run failed runs again (they are skipped otherwise)')
     s.add_argument('--dry-run', action='store_true', help='print the plan and run nothing')
     s.add_argument('--no-progress', action='store_true', help='no progress bar')
+    s.add_argument('--question', default=None, help="with --experiment: what it asks, kept in its experiment.json")
     loc = s.add_argument_group('local executor')
     loc.add_argument('--workers', type=int, default=None, help='parallel runs (default: one per GPU, else 1)')
     loc.add_argument('--runs-per-gpu', type=int, default=1, help='workers per visible GPU')
@@ -86,10 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs (and its '
                         'diagnostics) and rebuild study_runs.csv, study_summary.csv and sample_diagnostics.csv')
     rs.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
+    rs.add_argument('--experiment', default=None, metavar='NAME', help='the runs of side experiment NAME')
     dg = sub.add_parser('diagnose', help="explain each evaluated run's FID by the class mix of its samples "
                         '(evaluate.sample_diagnostics); recorded under outputs/results/diagnostics and in '
                         'sample_diagnostics.csv')
     dg.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
+    dg.add_argument('--experiment', default=None, metavar='NAME', help='the runs of side experiment NAME')
     dg.add_argument('--datasets', default=None, help='comma list of datasets (default: every one in the runs folder)')
     dg.add_argument('--force', action='store_true', help='recompute runs that already have diagnostics.json')
     dg.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
@@ -109,20 +114,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 # %% ../nbs/41_cli.ipynb #c010
+def _runs_arg(args) -> Path | None:
+    "The runs folder named by --out or --experiment (not both); None for neither."
+    if getattr(args, 'experiment', None) and args.out: raise ValueError('pass --out or --experiment, not both')
+    if getattr(args, 'experiment', None): return experiment_runs_dir(args.experiment)
+    return Path(args.out).expanduser().resolve() if args.out else None
+
 def _plan(args):
     "The planned runs; without --out they go to outputs/runs (outputs/runs-w<width> for a non-default latent width)."
-    return plan_sweep(args.datasets, args.configs, args.seeds, parse_params(args.param), args.out)
+    return plan_sweep(args.datasets, args.configs, args.seeds, parse_params(args.param), _runs_arg(args))
 
 def _out(args, specs=None) -> Path:
-    "The runs folder of the command: --out, else that of the planned runs."
-    if args.out: return Path(args.out).expanduser().resolve()
-    return Path((specs or _plan(args))[0].parameters['out_dir'])
+    "The runs folder of the command: --out or --experiment's, else that of the planned runs."
+    return _runs_arg(args) or Path((specs or _plan(args))[0].parameters['out_dir'])
+
+def sweep_command(args) -> str:
+    "The grid of a sweep as the command that runs it (no executor options, no machine paths), for experiment.json."
+    parts = ['ncvqvae', 'sweep', '--experiment', args.experiment]
+    for opt in ('datasets', 'configs', 'seeds'):
+        if getattr(args, opt) is not None: parts += [f'--{opt}', getattr(args, opt)]
+    for item in args.param:
+        if item.partition('=')[0].strip() not in NOT_A_CHANGE: parts += ['-p', item]
+    return shlex.join(parts)
 
 def _interrupt(signum, frame): raise KeyboardInterrupt
 
 def cmd_sweep(args) -> int:
     "Plan the grid and run what is not finished; `kill <pid>` stops it as Ctrl-C does."
+    if args.question and not args.experiment: raise ValueError('--question goes with --experiment NAME')
     specs = _plan(args)
+    if args.experiment and not args.dry_run:
+        record_experiment(specs[0].results, parse_params(args.param), sweep_command(args), args.question)
     try: old = signal.signal(signal.SIGTERM, _interrupt)
     except ValueError: old = None                                                # not the main thread
     try: return _sweep(args, specs)
@@ -165,7 +187,7 @@ def cmd_report(args) -> int:
     from nbconvert import HTMLExporter
     from ncvqvae.sweep import _without_env, repo_root
     width = parse_params(args.param).get('latent_width', default_latent_width())
-    out = Path(args.out).expanduser().resolve() if args.out else default_runs_dir(width)
+    out = _runs_arg(args) or default_runs_dir(width)
     if not out.is_dir() and not read_records(results_root(out), width):
         raise FileNotFoundError(f'no runs folder {out} and no result records of latent width {width} under '
                                 f'{results_root(out)}; run a sweep first or pass --out')
@@ -183,7 +205,7 @@ def cmd_report(args) -> int:
 
 def cmd_results(args) -> int:
     "Write the result record of every evaluated run under the runs folder, then rebuild the results tables."
-    out = Path(args.out or outputs_dir() / 'runs').expanduser().resolve()
+    out = _runs_arg(args) or (outputs_dir() / 'runs').expanduser().resolve()
     results, n = results_root(out), 0
     for d, c, s in found_runs(out):
         n += save_record(out / d / c / f'seed{s}', results) is not None
@@ -199,7 +221,7 @@ def cmd_diagnose(args) -> int:
     """`sample_diagnostics` for every evaluated run of the runs folder that has none yet (all with --force), each
     recorded under `outputs/results/diagnostics` and the table rebuilt as it finishes; 1 if a run could not be done."""
     from ncvqvae.evaluate import DIAGNOSTICS_FILE, sample_diagnostics
-    out = Path(args.out or outputs_dir() / 'runs').expanduser().resolve()
+    out = _runs_arg(args) or (outputs_dir() / 'runs').expanduser().resolve()
     if not out.is_dir(): raise FileNotFoundError(f'no runs folder {out}: pass --out, or run a sweep first')
     wanted = None if args.datasets is None else set(select_datasets(args.datasets, args.data_dir))
     runs = [out / d / c / f'seed{s}' for d, c, s in found_runs(out) if wanted is None or d in wanted]

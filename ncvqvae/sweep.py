@@ -20,16 +20,16 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, sugg
 
 # %% auto #0
 __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
-           'METRICS', 'TIMES', 'EVAL_KEYS', 'DIAGNOSTIC_METRICS', 'DIAGNOSTIC_COLUMNS', 'EXECUTORS',
-           'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs', 'select_seeds', 'check_dataset',
-           'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root', 'RunSpec',
-           'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status', 'record_path', 'save_record',
-           'is_recorded', 'read_records', 'write_results_tables', 'diagnostics_root', 'diagnostics_path',
-           'save_diagnostics', 'read_diagnostics', 'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one',
-           'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses',
-           'format_table', 'plan_table', 'run_sweep', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures',
-           'metric_sign', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups',
-           'ssl_effect']
+           'METRICS', 'TIMES', 'EVAL_KEYS', 'OBJECTIVE_KEYS', 'NOT_A_CHANGE', 'DIAGNOSTIC_METRICS',
+           'DIAGNOSTIC_COLUMNS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs', 'select_seeds',
+           'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root',
+           'experiment_runs_dir', 'RunSpec', 'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status',
+           'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'record_experiment',
+           'diagnostics_root', 'diagnostics_path', 'save_diagnostics', 'read_diagnostics', 'write_diagnostics_table',
+           'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
+           'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'found_runs',
+           'collect_results', 'fake_eval', 'reference_figures', 'metric_sign', 'win_counts', 'average_ranks',
+           'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -103,8 +103,18 @@ def _literal(value):
     except (ValueError, SyntaxError): return value
 
 def results_root(out_dir) -> Path:
-    "Where the result records of a runs folder go: `<runs>/../results/runs`."
-    return Path(out_dir).expanduser().resolve().parent / 'results' / 'runs'
+    """Where the result records of a runs folder go: `<runs>/../results/runs`; for a side experiment's runs folder
+    `<outputs>/experiments/<name>/runs`, `<outputs>/results/experiments/<name>/runs`, beside the study's records."""
+    out = Path(out_dir).expanduser().resolve()
+    if out.name == 'runs' and out.parent.parent.name == 'experiments':
+        return out.parents[2] / 'results' / 'experiments' / out.parent.name / 'runs'
+    return out.parent / 'results' / 'runs'
+
+def experiment_runs_dir(name: str) -> Path:
+    "The runs folder of side experiment `name`: `outputs/experiments/<name>/runs` (its records: see `results_root`)."
+    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', str(name)):
+        raise ValueError(f'experiment name {name!r}: use letters, digits and _ . - (e.g. bt_eta_low)')
+    return (outputs_dir() / 'experiments' / name / 'runs').expanduser().resolve()
 
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
@@ -174,6 +184,8 @@ TIMES = ('stage1_seconds', 'stage2_seconds')
 EVAL_KEYS = ('dataset', 'config', 'seed', 'ssl_method', 'augmentations', 'latent_width', 'svm', 'knn', 'recon_mse',
              'fid', 'is_mean', 'is_std', 'cas', 'fcn_test_accuracy', 'stage1_seconds', 'stage2_seconds',
              'codebook_usage', 'codebook_perplexity', 'n_samples', 'version')
+OBJECTIVE_KEYS = ('proj_dim', 'ssl_weight', 'lambd', 'cov_weight', 'stage1_batch_size', 'ssl_loss_final',
+                  'recon_loss_final')     # evaluate.stage1_objective: what the stage-1 loss was and where it ended
 
 def record_path(results, dataset: str, config: str, seed: int, latent_width: int) -> Path:
     return Path(results) / dataset / f'w{latent_width}' / f'{config}-seed{seed}.json'
@@ -222,7 +234,8 @@ def write_results_tables(results) -> tuple[Path, Path]:
     "Rebuild `study_runs.csv` (one row per record) and `study_summary.csv` (per dataset, width, config: n, mean, std)."
     recs, root = read_records(results), Path(results).parent
     runs_csv, summary_csv = root / 'study_runs.csv', root / 'study_summary.csv'
-    _write_csv(runs_csv, recs, [*EVAL_KEYS[:6], *[k for k in EVAL_KEYS[6:] if k != 'version'], *PROTOCOL[1:], 'version'])
+    _write_csv(runs_csv, recs, [*EVAL_KEYS[:6], *[k for k in EVAL_KEYS[6:] if k != 'version'], *OBJECTIVE_KEYS, *PROTOCOL[1:],
+                        'version'])
     rows = []
     for (d, w, c), g in itertools.groupby(recs, key=lambda r: (r['dataset'], r['latent_width'], r['config'])):
         g = list(g)
@@ -235,6 +248,24 @@ def write_results_tables(results) -> tuple[Path, Path]:
     _write_csv(summary_csv, rows, ['dataset', 'latent_width', 'config', 'n_seeds', 'seeds',
                                    *[f'{m}_{s}' for m in [*METRICS, *TIMES] for s in ('mean', 'std')]])
     return runs_csv, summary_csv
+
+# %% ../nbs/40_sweep.ipynb #c063
+NOT_A_CHANGE = ('data_dir', 'device')           # parameters that say where and on what, not what is trained
+
+def record_experiment(results, params: dict, command: str, question: str | None = None) -> Path:
+    "Write or extend the `experiment.json` beside an experiment's records `results`; raise if `params` change other things."
+    path = Path(results).parent / 'experiment.json'
+    about = read_json_or_none(path) or {}
+    changed = {k: v for k, v in sorted(params.items()) if k not in NOT_A_CHANGE}
+    if 'changed' in about and about['changed'] != changed:
+        raise ValueError(f"experiment {path.parent.name!r} changes {about['changed']}, this sweep {changed}: pass the same "
+                         f"-p values, or give the new change its own --experiment name")
+    commands = about.get('commands') or ([about['command']] if 'command' in about else [])
+    about = {'title': path.parent.name, **{k: v for k, v in about.items() if k != 'command'}, 'changed': changed,
+             'commands': commands + [command] * (command not in commands)}
+    if question: about['question'] = question
+    atomic_write_json(path, about)
+    return path
 
 # %% ../nbs/40_sweep.ipynb #c021
 DIAGNOSTIC_METRICS = {'fid_test_mix': 'min', 'fid_train_mix': 'min', 'uncond_tv_train': 'min',
