@@ -13,6 +13,7 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, PARAMS_FILE, STATES,
                            default_latent_width, default_runs_dir, experiment_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
                            record_experiment, results_root, run_sweep, save_diagnostics, save_record, select_datasets, sweep_statuses,
+                           time_left,
                            write_diagnostics_table, write_results_tables)
 
 # %% auto #0
@@ -179,6 +180,9 @@ def cmd_status(args) -> int:
     if rows: print(format_table(rows, ('dataset', 'config', 'seed', 'status', 'detail')))
     counts = Counter(statuses)
     print(f'{_out(args, specs)}: ' + ', '.join(f'{counts[k]} {k}' for k in STATES) + f' (of {len(specs)})')
+    if left := time_left(specs, statuses):
+        print(f"{left['runs']} run(s) not done: about {left['seconds'] / 3600:.1f} run-hours at the median time of "
+              f"{left['n_timed']} recorded run(s) of the same protocol (divide by the workers)")
     return 0
 
 def cmd_report(args) -> int:

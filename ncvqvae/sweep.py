@@ -27,9 +27,9 @@ __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FI
            'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'record_experiment',
            'diagnostics_root', 'diagnostics_path', 'save_diagnostics', 'read_diagnostics', 'write_diagnostics_table',
            'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
-           'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'found_runs',
-           'collect_results', 'fake_eval', 'reference_figures', 'metric_sign', 'win_counts', 'average_ranks',
-           'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
+           'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'run_seconds',
+           'time_left', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'metric_sign', 'win_counts',
+           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -555,6 +555,29 @@ def run_sweep(specs: Sequence[RunSpec], executor: str = 'local', retry_failed: b
     print(f'finished: {dict(done)}' + ('; failed runs: see sweep_error.json in their run folders' if done['failed'] else '')
           + ('; stopped runs are missing: run the same command again to resume them' if done['stopped'] else ''))
     return dict(planned=len(specs), todo=len(todo), counts=dict(counts), records=records)
+
+# %% ../nbs/40_sweep.ipynb #c066
+def run_seconds(rec: dict) -> float | None:
+    "A recorded run's time: stage 1 + stage 2 + evaluation (None if the record lacks one)."
+    parts = [rec.get(k) for k in ('stage1_seconds', 'stage2_seconds', 'eval_seconds')]
+    return float(sum(parts)) if all(isinstance(p, (int, float)) for p in parts) else None
+
+def time_left(specs: Sequence[RunSpec], statuses: Sequence[str]) -> dict | None:
+    """The runs not done, priced at the median time of the recorded runs with their protocol: `runs`, `seconds`,
+    `n_timed` (the records that priced them); None when nothing is left or no record has its times."""
+    timed, seen = {}, set()
+    for s in specs:
+        key = (s.results, json.dumps(s.protocol, sort_keys=True))
+        if s.results is None or key in seen: continue
+        seen.add(key)
+        for r in read_records(s.results, s.protocol.get('latent_width')):
+            if all(r.get(k) == v for k, v in s.protocol.items()) and (t := run_seconds(r)) is not None:
+                timed[(r['dataset'], r['config'], r['seed'], key)] = t
+    left = [s for s, st in zip(specs, statuses) if st != 'done']
+    if not left or not timed: return None
+    by_dataset = {d: float(np.median([t for k, t in timed.items() if k[0] == d])) for d in {k[0] for k in timed}}
+    overall = float(np.median(list(timed.values())))
+    return dict(runs=len(left), seconds=sum(by_dataset.get(s.dataset, overall) for s in left), n_timed=len(timed))
 
 # %% ../nbs/40_sweep.ipynb #c048
 def found_runs(out_dir) -> list[tuple[str, str, int]]:
