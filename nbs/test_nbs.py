@@ -325,7 +325,8 @@ def test_report(tmp_path, capsys):
     # a side experiment: Barlow Twins on Wafer with a 256-wide projector, set against the study's runs of the same seeds
     exp = results_root(runs).parent / 'experiments' / 'wafer_d256'
     atomic_write_json(exp / 'experiment.json', {'title': 'Wafer with a narrow projector', 'question': 'Does D matter?',
-                                               'commands': ['ncvqvae sweep --experiment wafer_d256 -p proj_dim=256']})
+                                               'commands': ['ncvqvae sweep --experiment wafer_d256 -p proj_dim=256'],
+                                               'finding': 'D = 256 lifts the SVM on both seeds.'})
     for s in (1, 2):
         rec = {**fake_eval('Wafer', 'barlowtwins-warp', s, quality=1.0), 'proj_dim': 256, 'ssl_weight': 1 / 256,
                'lambd': 0.005, 'stage1_batch_size': 128, 'ssl_loss_final': 0.0, 'latent_width': 32}
@@ -336,6 +337,7 @@ def test_report(tmp_path, capsys):
     section = section[section.index('Experiments beside the study'):]
     for text in ('Wafer with a narrow projector', 'Does D matter?', 'wafer_d256', 'better in 2/2 pairs',
                  'ncvqvae sweep --experiment wafer_d256 -p proj_dim=256',                  # the command that ran it
+                 'D = 256 lifts the SVM on both seeds.',                                   # and what it found
                  '(+1.5)', 'VIbCReg at the same datasets and seeds', 'naive VQVAE at the same', '>0.000</td>'):   # its SSL loss ended at 0 x floor
         assert text in section, text
     rows = (runs / 'results.csv').read_text().splitlines()
