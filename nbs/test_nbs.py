@@ -297,7 +297,7 @@ def test_report(tmp_path, capsys):
             atomic_write_json(diagnostics_path(results_root(runs), 'Wafer', c, s, 32), dict(
                 dataset='Wafer', config=c, seed=s, latent_width=32, fid=fid, fid_train_mix=fid / 2, fid_test_mix=fid / 4 - 7,
                 fid_real_train_mix=6.0, fid_real_test_mix=1.0, train_class_frac=[0.3, 0.7], test_class_frac=[0.6, 0.4],
-                uncond_class_frac=[0.1, 0.9], label_agreement_test_mix=0.95))
+                uncond_class_frac=[0.1, 0.9], label_agreement_test_mix={'vqvae': 0.95, 'barlowtwins-warp': 0.85}[c]))
     assert main(['report', '--out', str(runs)]) == 0
     assert capsys.readouterr().out.strip().endswith('report.html')
     html = (runs / 'report.html').read_text()
@@ -309,6 +309,9 @@ def test_report(tmp_path, capsys):
     assert 'unconditional samples are 90% class 1 (train 70%, test 40%)' in html
     assert 'FID is 35.00 with them, 17.50 with conditional samples in the train mix and 1.75' in html
     assert 'the change of mix costs 5.00' in html
+    # with the mix held fixed, test-mix FID (vqvae 0.5, barlowtwins 3.0) against agreement (0.95, 0.85) and recon. MSE
+    assert ('Across its 4 diagnosed runs, the rank correlation (Spearman) of test-mix FID with the class agreement is '
+            '-1.00 and with the reconstruction MSE is -0.89.') in html      # FID tied within a config, MSE not: -0.89
     section = html[html.index('Where the FID comes from'):]
     assert 'IS ceiling' in section and '1.38' in section and '1.96' in section     # exp H(10/90), exp H(60/40)
     assert '10/90 unconditional' in html and 'train 30/70 · test 60/40' in html
