@@ -11,9 +11,9 @@ from pathlib import Path
 from .core import malloc_env, outputs_dir, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, PARAMS_FILE, STATES,
-                           default_latent_width, default_runs_dir, experiment_runs_dir, format_table, found_runs, notebook_path, plan_sweep, read_records,
-                           record_experiment, results_root, run_sweep, save_diagnostics, save_record, select_datasets, sweep_statuses,
-                           time_left,
+                           default_latent_width, default_runs_dir, experiment_runs_dir, format_table, found_runs,
+                           notebook_path, plan_sweep, read_records, record_experiment, results_root, run_sweep,
+                           save_diagnostics, save_record, select_datasets, sweep_statuses, time_left,
                            write_diagnostics_table, write_results_tables)
 
 # %% auto #0

@@ -234,8 +234,8 @@ def write_results_tables(results) -> tuple[Path, Path]:
     "Rebuild `study_runs.csv` (one row per record) and `study_summary.csv` (per dataset, width, config: n, mean, std)."
     recs, root = read_records(results), Path(results).parent
     runs_csv, summary_csv = root / 'study_runs.csv', root / 'study_summary.csv'
-    _write_csv(runs_csv, recs, [*EVAL_KEYS[:6], *[k for k in EVAL_KEYS[6:] if k != 'version'], *OBJECTIVE_KEYS, *PROTOCOL[1:],
-                        'version'])
+    _write_csv(runs_csv, recs, [*EVAL_KEYS[:6], *[k for k in EVAL_KEYS[6:] if k != 'version'], *OBJECTIVE_KEYS,
+                                *PROTOCOL[1:], 'version'])
     rows = []
     for (d, w, c), g in itertools.groupby(recs, key=lambda r: (r['dataset'], r['latent_width'], r['config'])):
         g = list(g)
