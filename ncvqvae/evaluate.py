@@ -4,7 +4,7 @@
 
 # %% ../nbs/32_evaluate.ipynb #c001
 from __future__ import annotations
-import time
+import numbers, time
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -22,8 +22,8 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'run_fcn', 'real_features', 'stage1_objective', 'evaluate_run', 'class_fractions',
-           'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size', 'sample_diagnostics']
+__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas', 'evaluate_run',
+           'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def fcn_root_for(run_dir) -> Path:
@@ -58,12 +58,18 @@ def stage1_objective(run_dir, last: int = 50) -> dict:
             'stage1_batch_size': tr['batch_size'], 'ssl_loss_final': mean('ssl') if ssl else None,
             'recon_loss_final': mean('recon')}
 
+def check_n_cas(n_cas) -> int:
+    "`n_cas` as an int when it is an integer >= 0 (0 skips CAS); raises otherwise, so a run can refuse it before training."
+    if isinstance(n_cas, bool) or not isinstance(n_cas, numbers.Integral) or n_cas < 0:
+        raise ValueError(f'n_cas must be an integer >= 0 (0 skips CAS), got {n_cas!r}')
+    return int(n_cas)
+
 def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int = 1000,
                  fcn_cfg: FCNConfig = FCNConfig(), cas_cfg: FCNConfig | None = None, fcn_dir=None,
                  device: str = 'auto', seed: int = 0, progress: bool = True, ds=None, precision: str = 'fp32') -> dict:
     """Evaluate a finished run (stage1.pt + stage2.pt in `run_dir`), write `eval.json` atomically, return it.
     `n_cas=0` skips CAS (`cas` is None), the evaluation's costliest part on a CPU."""
-    if n_cas < 0: raise ValueError(f'n_cas must be >= 0 (0 skips CAS), got {n_cas}')
+    n_cas = check_n_cas(n_cas)
     run_dir = Path(run_dir)
     dev = get_device(device)
     cfg = read_json(run_dir / 'config.json')

@@ -260,9 +260,8 @@ def record_experiment(results, params: dict, command: str, question: str | None 
     if 'changed' in about and about['changed'] != changed:
         raise ValueError(f"experiment {path.parent.name!r} changes {about['changed']}, this sweep {changed}: pass the same "
                          f"-p values, or give the new change its own --experiment name")
-    commands = about.get('commands') or ([about['command']] if 'command' in about else [])
-    about = {'title': path.parent.name, **{k: v for k, v in about.items() if k != 'command'}, 'changed': changed,
-             'commands': commands + [command] * (command not in commands)}
+    commands = about.get('commands', [])
+    about = {'title': path.parent.name, **about, 'changed': changed, 'commands': commands + [command] * (command not in commands)}
     if question: about['question'] = question
     atomic_write_json(path, about)
     return path
