@@ -104,7 +104,7 @@ def test_train_notebook(tmp_path, ssl_method):
     _papermill(NBS / 'train.ipynb', tmp_path / 'train.ipynb', ssl_method=ssl_method, augmentations='gauss',
                stage1_epochs=2, stage2_epochs=2, out_dir=str(tmp_path / 'runs'), device='cpu', val_every=1,
                probe_every=2, ckpt_every=1, n_samples_per_class=2, evaluate=ssl_method == 'vibcreg', fcn_epochs=2,
-               cas_epochs=2, n_cas=20, proj_hidden=64, proj_dim=64, prior_width=64, prior_layers=1)
+               cas_epochs=2, n_cas=20, n_uncond=24, proj_hidden=64, proj_dim=64, prior_width=64, prior_layers=1)
     name = 'vqvae' if ssl_method == 'none' else f'{ssl_method}-gauss'
     run = tmp_path / 'runs' / 'SyntheticCBF' / name / 'seed1'
     for f in ('config.json', 'metrics.jsonl', 'stage1.pt', 'summary_stage1.json', 'reconstructions.png',
@@ -115,6 +115,7 @@ def test_train_notebook(tmp_path, ssl_method):
     assert (run / 'eval.json').exists() == (ssl_method == 'vibcreg')       # evaluate=False skips the evaluation
     assert (run / 'diagnostics.json').exists() == (ssl_method == 'vibcreg')  # and the sample diagnostics
     if ssl_method == 'vibcreg':
+        assert json.loads((run / 'eval.json').read_text())['n_samples'] == 24                   # -p n_uncond reaches FID / IS
         _papermill(NBS / 'evaluate.ipynb', tmp_path / 'evaluate.ipynb', run_dir=str(run), n_cas=20, fcn_epochs=2, cas_epochs=2)
         res = json.loads((run / 'eval.json').read_text())
         assert {'svm', 'knn', 'recon_mse', 'fid', 'is_mean', 'cas'} <= set(res) and res['config'] == 'vibcreg-gauss'
