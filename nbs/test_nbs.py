@@ -352,12 +352,16 @@ def test_report_from_records(tmp_path, capsys):
     "On a fresh clone the report is built from the committed result records alone, and compared with SPEC section 10."
     from ncvqvae.cli import main
     from ncvqvae.core import atomic_write_json
-    from ncvqvae.sweep import fake_eval, record_path
+    from ncvqvae.sweep import diagnostics_path, fake_eval, record_path
     results = tmp_path / 'results' / 'runs'
     for w in (8, 32):
         for c, q in {'vqvae': 0.0, 'barlowtwins-warp': 1.0}.items():
             for s in (1, 2):
                 atomic_write_json(record_path(results, 'Wafer', c, s, w), {**fake_eval('Wafer', c, s, quality=q), 'latent_width': w})
+                atomic_write_json(diagnostics_path(results, 'Wafer', c, s, w), dict(     # the FCN's classes of the samples
+                    dataset='Wafer', config=c, seed=s, latent_width=w, uncond_class_frac=[0.02, 0.98] if c == 'vqvae' else [0.1, 0.9],
+                    fid=9.0, fid_train_mix=5.0, fid_test_mix=4.0, fid_real_train_mix=1.0, fid_real_test_mix=1.0,
+                    train_class_frac=[0.1, 0.9], test_class_frac=[0.1, 0.9], label_agreement_test_mix=0.9))
     runs = tmp_path / 'runs'                                                     # no run folders at all
     assert main(['report', '--out', str(runs)]) == 0
     html = (runs / 'report.html').read_text()
@@ -365,5 +369,10 @@ def test_report_from_records(tmp_path, capsys):
         assert text in html, text
     # ours: barlowtwins-warp beats vqvae on every metric; the authors' Wafer IS went down, the other four went up
     assert 'agrees with theirs in <strong>8 of 10</strong>' in html
+    # the authors' Wafer IS needs >= 8.3% (vqvae, 1.33) and 5.9% (barlowtwins-warp, 1.25) outside the top class
+    section = html[html.index('IS and the class mix of the samples'):]
+    assert '8.3' in section and '5.9' in section and '10.0 (n=2)' in section
+    assert 'less mixed than the authors\' IS requires: Wafer vqvae at w8 (2.0% against ≥ 8.3%); Wafer vqvae at w32' in section
+    assert 'barlowtwins-warp at w' not in section.split('requires:')[1].split('.</p>')[0]      # 10% is enough for 1.25
     assert main(['report', '--out', str(tmp_path / 'elsewhere' / 'runs')]) == 2               # no runs, no records: an error
     assert 'no result records' in capsys.readouterr().err

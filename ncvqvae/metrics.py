@@ -6,12 +6,14 @@
 from __future__ import annotations
 import numpy as np
 from scipy.linalg import sqrtm
+from scipy.optimize import brentq
 from scipy.special import rel_entr
 
 from .fcn import FCNConfig, fcn_accuracy, train_fcn
 
 # %% auto #0
-__all__ = ['frechet_distance', 'compute_fid', 'inception_score', 'class_proportional_counts', 'classification_accuracy_score']
+__all__ = ['frechet_distance', 'compute_fid', 'inception_score', 'is_ceiling', 'min_minority_share', 'class_proportional_counts',
+           'classification_accuracy_score']
 
 # %% ../nbs/31_metrics.ipynb #c005
 def _sqrtm_real(A: np.ndarray, atol: float = 1e-3) -> np.ndarray | None:
@@ -67,6 +69,23 @@ def inception_score(probs, splits: int = 10) -> tuple[float, float]:
         kl = rel_entr(part, marginal).sum(1)                         # (m,): KL(p(y|x) || p(y)), 0 log 0 = 0
         scores.append(np.exp(kl.mean()))
     return float(np.mean(scores)), float(np.std(scores))
+
+# %% ../nbs/31_metrics.ipynb #c021
+def is_ceiling(fractions) -> float:
+    "The highest IS samples in class mix `fractions (K,)` can score: `exp(H(fractions))`, every prediction certain."
+    p = np.asarray(fractions, np.float64).ravel()
+    if p.size == 0 or (p < 0).any() or not p.sum() > 0: raise ValueError(f'fractions must be non-negative shares, got {p}')
+    p = p[p > 0] / p.sum()
+    return float(np.exp(-(p * np.log(p)).sum()))
+
+def min_minority_share(is_value: float, n_classes: int) -> float:
+    "The least share outside the top class that a mean prediction scoring IS `is_value` over `n_classes` classes needs."
+    if n_classes < 2: raise ValueError(f'n_classes must be at least 2, got {n_classes}')
+    if not 0 < is_value <= n_classes: raise ValueError(f'an IS over {n_classes} classes lies in 1..{n_classes}, got {is_value}')
+    if is_value <= 1: return 0.0
+    if is_value >= is_ceiling(np.ones(n_classes)): return 1 - 1 / n_classes              # K (to round-off): an even mix
+    rest = lambda m: np.r_[1 - m, np.full(n_classes - 1, m / (n_classes - 1))]   # top share 1 - m, the rest even
+    return float(brentq(lambda m: is_ceiling(rest(m)) - is_value, 0.0, 1 - 1 / n_classes, xtol=1e-12))
 
 # %% ../nbs/31_metrics.ipynb #c016
 def class_proportional_counts(y_train, n_total: int = 1000, n_classes: int | None = None) -> np.ndarray:
