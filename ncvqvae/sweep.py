@@ -172,7 +172,8 @@ def run_status(run_dir, evaluate: bool | None = None) -> str:
     run_dir = Path(run_dir)
     launch = read_json_or_none(run_dir / PARAMS_FILE) or {}
     if evaluate is None: evaluate = launch.get('parameters', {}).get('evaluate', True)
-    if (run_dir / 'eval.json').exists(): return 'done'
+    stopped = 'started' in launch and 'finished' not in launch       # a sweep launched it; its notebook did not end
+    if (run_dir / 'eval.json').exists() and not stopped: return 'done'
     if not evaluate and launch.get('finished') and (run_dir / 'summary_stage2.json').exists(): return 'done'
     if lock_is_fresh(read_json_or_none(run_dir / LOCK_FILE)): return 'running'
     if (run_dir / ERROR_FILE).exists(): return 'failed'
