@@ -114,6 +114,15 @@ def test_train_notebook(tmp_path, ssl_method):
     assert 0 <= summary['svm'] <= 1 and summary['test_mse'] > 0
     assert (run / 'eval.json').exists() == (ssl_method == 'vibcreg')       # evaluate=False skips the evaluation
     assert (run / 'diagnostics.json').exists() == (ssl_method == 'vibcreg')  # and the sample diagnostics
+    if ssl_method == 'none':                       # a prior-only variant takes this run's stage 1 instead of training one
+        _papermill(NBS / 'train.ipynb', tmp_path / 'prior.ipynb', ssl_method='none', augmentations='gauss',
+                   stage1_epochs=2, stage2_epochs=2, out_dir=str(tmp_path / 'prior'), stage1_from=str(tmp_path / 'runs'),
+                   p_uncond=0.5, device='cpu', val_every=1, probe_every=2, ckpt_every=1, n_samples_per_class=2,
+                   evaluate=False, proj_hidden=64, proj_dim=64, prior_width=64, prior_layers=1)
+        taken = tmp_path / 'prior' / 'SyntheticCBF' / 'vqvae' / 'seed1'
+        assert os.path.samefile(taken / 'stage1.pt', run / 'stage1.pt')               # linked, not trained again
+        assert json.loads((taken / 'config.json').read_text())['stage2']['prior']['p_uncond'] == 0.5
+        assert (taken / 'summary_stage2.json').exists()
     if ssl_method == 'vibcreg':
         assert json.loads((run / 'eval.json').read_text())['n_samples'] == 24                   # -p n_uncond reaches FID / IS
         _papermill(NBS / 'evaluate.ipynb', tmp_path / 'evaluate.ipynb', run_dir=str(run), n_cas=20, fcn_epochs=2, cas_epochs=2)

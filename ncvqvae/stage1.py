@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_stage1.ipynb #c001
 from __future__ import annotations
-import dataclasses, math, random, time
+import dataclasses, math, os, random, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import ncvqvae
-from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, update_json, read_jsonl, config_from_dict
-from .loop import fit, load_checkpoint, autocast, PRECISIONS
+from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict
+from .loop import fit, load_checkpoint, autocast, same_run_config, RESUMABLE_KEYS, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft
 from .encdec import Encoder, Decoder, n_downsample, latent_size
@@ -27,7 +27,7 @@ from .probes import run_probes
 
 # %% auto #0
 __all__ = ['CKPT_NAME', 'Stage1Config', 'NCVQVAE', 'TrainConfig', 'config_name', 'encode_split', 'probe_splits', 'train_stage1',
-           'stage1_summary', 'load_stage1']
+           'stage1_summary', 'load_stage1', 'take_stage1']
 
 # %% ../nbs/13_stage1.ipynb #c005
 @dataclass(frozen=True)
@@ -201,8 +201,9 @@ def probe_splits(ev_train: dict, y_train, ev_test: dict, y_test) -> dict:
 CKPT_NAME = 'stage1.pt'
 
 def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
-                 on_epoch_end: Callable | None = None, progress: bool = True):
-    "Train (or resume) stage 1 into `run_dir`; returns the trained model in eval mode and the final summary."
+                 on_epoch_end: Callable | None = None, progress: bool = True, stage1_from=None):
+    """Train (or resume) stage 1 into `run_dir`; returns the trained model in eval mode and the final summary.
+    `stage1_from`: a run folder of the same configuration whose finished stage 1 is taken instead (`take_stage1`)."""
     run_dir = Path(run_dir)
     config = {'model': asdict(model_cfg), 'train': asdict(train_cfg), 'dataset': ds.name}
     dev = get_device(train_cfg.device)
@@ -240,6 +241,7 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
             rec.update({f'probe_{k}': v for k, v in probe_splits(encode_split(model, X_tr), ds.y_train, ev_te, ds.y_test).items()})
         return rec
 
+    if stage1_from is not None: take_stage1(stage1_from, run_dir, config)
     update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg)}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
         ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
@@ -266,3 +268,34 @@ def load_stage1(run_dir, device='cpu') -> NCVQVAE:
     model = NCVQVAE(config_from_dict(Stage1Config, ck['config']['model'])).to(get_device(device))
     model.load_state_dict(ck['model'])
     return model.eval()
+
+# %% ../nbs/13_stage1.ipynb #c029
+def _config_diff(saved: dict, now: dict, prefix: str = '') -> list[str]:
+    "The keys (dotted) where two config dicts differ."
+    out = []
+    for k in sorted(set(saved) | set(now)):
+        a, b = saved.get(k), now.get(k)
+        if isinstance(a, dict) and isinstance(b, dict): out += _config_diff(a, b, f'{prefix}{k}.')
+        elif a != b: out.append(f'{prefix}{k}: {a!r} -> {b!r}')
+    return out
+
+def take_stage1(source, run_dir, config: dict) -> Path:
+    "Put the finished stage 1 of run folder `source` into `run_dir` if it has none, after checking it was trained with `config`."
+    src, dst = Path(source), Path(run_dir)
+    if (dst / CKPT_NAME).exists() or src.resolve() == dst.resolve(): return dst       # there already: a resumed run
+    if not (src / 'summary_stage1.json').exists() or not (src / CKPT_NAME).exists():
+        raise FileNotFoundError(f'{src} has no finished stage 1 ({CKPT_NAME} and summary_stage1.json); '
+                                f'train it first, or pass another run folder as stage1_from')
+    ck = load_checkpoint(src / CKPT_NAME)
+    if not same_run_config(ck['config'], config):
+        diff = _config_diff(ck['config'], config)
+        diff = [d for d in diff if d.split(':')[0].split('.')[-1] not in RESUMABLE_KEYS]
+        raise ValueError(f'{src / CKPT_NAME} was trained with another stage-1 configuration ({"; ".join(diff)}); '
+                         f'stage1_from needs a run of the same one')
+    dst.mkdir(parents=True, exist_ok=True)
+    if (src / 'metrics.jsonl').exists(): atomic_write_text(dst / 'metrics.jsonl', (src / 'metrics.jsonl').read_text())
+    tmp = dst / f'{CKPT_NAME}.{os.getpid()}.tmp'
+    try: os.link(src / CKPT_NAME, tmp)                     # 140 MB with an SSL projector: shared, not copied
+    except OSError: shutil.copyfile(src / CKPT_NAME, tmp)
+    os.replace(tmp, dst / CKPT_NAME)                       # checkpoints are only ever replaced, so the source is safe
+    return dst
