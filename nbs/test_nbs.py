@@ -168,7 +168,7 @@ def test_explore_generation(tmp_path):
     nb = _papermill(NBS / 'explore' / 'generation.ipynb', tmp_path / 'gen.ipynb', runs_dir=str(tmp_path / 'runs'),
                     mix_samples=16)
     text = json.dumps(nb['cells'])
-    assert text.count('image/png') >= 5 and 'random order, T = N' in text
+    assert text.count('image/png') >= 5 and 'random order, T = N' in text and 'uncond: share' in text
 
 
 # The sweep, its state and the report: `ncvqvae sweep | status | report` on a 2 datasets x 2 configs x 1 seed grid
