@@ -345,13 +345,17 @@ def test_report(tmp_path, capsys):
                'lambd': 0.005, 'stage1_batch_size': 128, 'ssl_loss_final': 0.0, 'latent_width': 32}
         rec['svm'] += 0.01 * s                                                        # +1 and +2 points
         atomic_write_json(record_path(exp / 'runs', 'Wafer', 'barlowtwins-warp', s, 32), rec)
+        atomic_write_json(diagnostics_path(exp / 'runs', 'Wafer', 'barlowtwins-warp', s, 32), dict(   # a mix nearer train's
+            dataset='Wafer', config='barlowtwins-warp', seed=s, latent_width=32, fid=35.0, fid_test_mix=2.0,
+            train_class_frac=[0.3, 0.7], uncond_class_frac=[0.25, 0.75]))
     assert main(['report', '--out', str(runs)]) == 0
     section = (runs / 'report.html').read_text()
     section = section[section.index('Experiments beside the study'):]
     for text in ('Wafer with a narrow projector', 'Does D matter?', 'wafer_d256', 'better in 2/2 pairs',
                  'ncvqvae sweep --experiment wafer_d256 -p proj_dim=256',                  # the command that ran it
                  'D = 256 lifts the SVM on both seeds.',                                   # and what it found
-                 '(+1.5)', 'VIbCReg at the same datasets and seeds', 'naive VQVAE at the same', '>0.000</td>'):   # its SSL loss ended at 0 x floor
+                 '(+1.5)', 'VIbCReg at the same datasets and seeds', 'naive VQVAE at the same', '>0.000</td>',   # its SSL loss ended at 0 x floor
+                 'class mix off train (TV)</strong>: better in 2/2 pairs; 0.200 in the study, 0.050 here (-0.150)'):   # 10/90 -> 25/75
         assert text in section, text
     rows = (runs / 'results.csv').read_text().splitlines()
     assert len(rows) == 1 + 3 * 3 * 2 and sum(',missing,' in r or ',failed,' in r for r in rows) == 2
