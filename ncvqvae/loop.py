@@ -16,7 +16,8 @@ import ncvqvae
 from .core import atomic_torch_save, atomic_write_json, append_jsonl, truncate_jsonl, check_choice
 
 # %% auto #0
-__all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'same_run_config', 'load_checkpoint', 'autocast', 'fit']
+__all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'run_config_diff', 'same_run_config', 'load_checkpoint',
+           'autocast', 'fit']
 
 # %% ../nbs/04_loop.ipynb #c005
 def rng_state(gens: dict) -> dict:
@@ -39,10 +40,21 @@ def set_rng_state(st: dict, gens: dict) -> None:
 #: often it reports), at any depth of the config dict.
 RESUMABLE_KEYS = frozenset({'device', 'precision', 'val_every', 'probe_every', 'ckpt_every', 'compile'})
 
+_ABSENT = object()
+
+def run_config_diff(saved: dict, now: dict, prefix: str = '') -> list[str]:
+    "Where two run configs differ ('train.lr: 1 -> 2', dotted keys), ignoring `RESUMABLE_KEYS` at any depth."
+    out = []
+    for k in sorted(set(saved) | set(now)):
+        if k in RESUMABLE_KEYS: continue
+        a, b = saved.get(k, _ABSENT), now.get(k, _ABSENT)
+        if isinstance(a, dict) and isinstance(b, dict): out += run_config_diff(a, b, f'{prefix}{k}.')
+        elif a != b: out.append(f"{prefix}{k}: {'(absent)' if a is _ABSENT else repr(a)} -> {'(absent)' if b is _ABSENT else repr(b)}")
+    return out
+
 def same_run_config(saved: dict, now: dict) -> bool:
     "Whether a checkpoint's config describes the same run as `now`, ignoring `RESUMABLE_KEYS`."
-    strip = lambda d: {k: strip(v) if isinstance(v, dict) else v for k, v in d.items() if k not in RESUMABLE_KEYS}
-    return strip(saved) == strip(now)
+    return not run_config_diff(saved, now)
 
 def load_checkpoint(path, map_location='cpu') -> dict:
     "Load a checkpoint written by this package (weights only), with a clear error if it is missing or unreadable."
@@ -80,8 +92,9 @@ def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, bat
     if ckpt_path.exists():
         ck = load_checkpoint(ckpt_path, map_location=dev)
         if not same_run_config(ck['config'], config):
-            raise ValueError(f'{ckpt_path} was written by a different configuration; use another out_dir or delete '
-                             f'the run folder to start afresh.\n saved: {ck["config"]}\n now:   {config}')
+            raise ValueError(f'{ckpt_path} was written by a different configuration '
+                             f'({"; ".join(run_config_diff(ck["config"], config))}); use another out_dir or delete '
+                             f'the run folder to start afresh')
         model.load_state_dict(ck['model']); set_rng_state(ck['rng'], gens)
         if 'optimizer' in ck: opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         elif ck['epoch'] < epochs:

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 import ncvqvae
 from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict
-from .loop import fit, load_checkpoint, autocast, same_run_config, RESUMABLE_KEYS, PRECISIONS
+from .loop import fit, load_checkpoint, autocast, run_config_diff, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft
 from .encdec import Encoder, Decoder, n_downsample, latent_size
@@ -270,15 +270,6 @@ def load_stage1(run_dir, device='cpu') -> NCVQVAE:
     return model.eval()
 
 # %% ../nbs/13_stage1.ipynb #c029
-def _config_diff(saved: dict, now: dict, prefix: str = '') -> list[str]:
-    "The keys (dotted) where two config dicts differ."
-    out = []
-    for k in sorted(set(saved) | set(now)):
-        a, b = saved.get(k), now.get(k)
-        if isinstance(a, dict) and isinstance(b, dict): out += _config_diff(a, b, f'{prefix}{k}.')
-        elif a != b: out.append(f'{prefix}{k}: {a!r} -> {b!r}')
-    return out
-
 def take_stage1(source, run_dir, config: dict) -> Path:
     "Put the finished stage 1 of run folder `source` into `run_dir` if it has none, after checking it was trained with `config`."
     src, dst = Path(source), Path(run_dir)
@@ -287,9 +278,7 @@ def take_stage1(source, run_dir, config: dict) -> Path:
         raise FileNotFoundError(f'{src} has no finished stage 1 ({CKPT_NAME} and summary_stage1.json); '
                                 f'train it first, or pass another run folder as stage1_from')
     ck = load_checkpoint(src / CKPT_NAME)
-    if not same_run_config(ck['config'], config):
-        diff = _config_diff(ck['config'], config)
-        diff = [d for d in diff if d.split(':')[0].split('.')[-1] not in RESUMABLE_KEYS]
+    if diff := run_config_diff(ck['config'], config):
         raise ValueError(f'{src / CKPT_NAME} was trained with another stage-1 configuration ({"; ".join(diff)}); '
                          f'stage1_from needs a run of the same one')
     dst.mkdir(parents=True, exist_ok=True)
