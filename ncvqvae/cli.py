@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     dg.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
     dg.add_argument('--experiment', default=None, metavar='NAME', help='the runs of side experiment NAME')
     dg.add_argument('--datasets', default=None, help='comma list of datasets (default: every one in the runs folder)')
-    dg.add_argument('--force', action='store_true', help='recompute runs that already have diagnostics.json')
+    dg.add_argument('--force', action='store_true', help='recompute runs whose diagnostics.json is up to date too')
     dg.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
     dg.add_argument('--device', default='auto')
     f = sub.add_parser('fcn', help="train (or load from the cache) each dataset's supervised FCN and record its test "
@@ -222,9 +222,11 @@ def cmd_results(args) -> int:
 def _fractions(v) -> str: return '/'.join(f'{100 * x:.0f}' for x in v)
 
 def cmd_diagnose(args) -> int:
-    """`sample_diagnostics` for every evaluated run of the runs folder that has none yet (all with --force), each
-    recorded under `outputs/results/diagnostics` and the table rebuilt as it finishes; 1 if a run could not be done."""
-    from ncvqvae.evaluate import DIAGNOSTICS_FILE, sample_diagnostics
+    """`sample_diagnostics` for every evaluated run of the runs folder that has none yet or an older one (one that
+    lacks a key, `diagnostics_missing`; all with --force), each recorded under `outputs/results/diagnostics` and the
+    table rebuilt as it finishes; an older record whose checkpoints are gone is kept as it is. 1 if a run had none and
+    could not be done."""
+    from ncvqvae.evaluate import DIAGNOSTICS_FILE, diagnostics_missing, sample_diagnostics
     out = _runs_arg(args) or (outputs_dir() / 'runs').expanduser().resolve()
     if not out.is_dir(): raise FileNotFoundError(f'no runs folder {out}: pass --out, or run a sweep first')
     wanted = None if args.datasets is None else set(select_datasets(args.datasets, args.data_dir))
@@ -233,10 +235,12 @@ def cmd_diagnose(args) -> int:
     results, failed = results_root(out), []
     for i, run_dir in enumerate(runs, 1):
         name = f'[{i}/{len(runs)}] {run_dir.relative_to(out)}'
-        if args.force or not (run_dir / DIAGNOSTICS_FILE).exists():
+        d = read_json_or_none(run_dir / DIAGNOSTICS_FILE)
+        if args.force or diagnostics_missing(d):
             try: d = sample_diagnostics(run_dir, data_dir=args.data_dir, device=args.device)
-            except FileNotFoundError as e: failed.append(run_dir); print(f'{name}: skipped: {e}', flush=True); continue
-        else: d = read_json_or_none(run_dir / DIAGNOSTICS_FILE)
+            except FileNotFoundError as e:
+                if d is None: failed.append(run_dir); print(f'{name}: skipped: {e}', flush=True); continue
+                print(f'{name}: kept as it is (it lacks {", ".join(diagnostics_missing(d)) or "nothing"}): {e}', flush=True)
         print(f"{name}: FID {d['fid']:.2f}; conditional, train mix {d['fid_train_mix']:.2f}, test mix {d['fid_test_mix']:.2f}; "
               f"classes {_fractions(d['uncond_class_frac'])} unconditional, {_fractions(d['train_class_frac'])} train, "
               f"{_fractions(d['test_class_frac'])} test", flush=True)

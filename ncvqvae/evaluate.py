@@ -22,8 +22,9 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['DIAGNOSTICS_FILE', 'fcn_root_for', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas', 'evaluate_run',
-           'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size', 'sample_diagnostics']
+__all__ = ['DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'fcn_root_for', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas',
+           'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size',
+           'diagnostics_missing', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def fcn_root_for(run_dir) -> Path:
@@ -154,6 +155,15 @@ def max_mix_size(y, fractions) -> int:
 
 # %% ../nbs/32_evaluate.ipynb #c015
 DIAGNOSTICS_FILE = 'diagnostics.json'
+DIAGNOSTICS_KEYS = ('dataset', 'config', 'seed', 'latent_width', 'fid', 'fid_eval', 'train_class_frac', 'test_class_frac',
+                    'uncond_class_frac', 'uncond_tv_train', 'uncond_tv_test', 'uncond_mean_prob', 'fid_train_mix',
+                    'label_agreement_train_mix', 'fid_test_mix', 'label_agreement_test_mix', 'fid_real_train_mix',
+                    'fid_real_train_mix_std', 'fid_real_test_mix', 'fid_real_test_mix_std', 'n_samples', 'n_mix_samples',
+                    'n_real_subset', 'sampling_seed', 'seconds', 'version')
+
+def diagnostics_missing(d: dict | None) -> list[str]:
+    "The keys of `DIAGNOSTICS_KEYS` a diagnostics record lacks (all of them for None): a record made by an older version."
+    return [k for k in DIAGNOSTICS_KEYS if d is None or k not in d]
 
 def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(), fcn_dir=None, device: str = 'auto',
                        seed: int = 0, ds=None, reps: int = 5) -> dict:
@@ -176,7 +186,8 @@ def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(),
     res.update(fid=compute_fid(f_real, f_unc), fid_eval=ev['fid'],
                **{f'{k}_class_frac': v.tolist() for k, v in frac.items()},
                uncond_tv_train=0.5 * float(np.abs(frac['uncond'] - frac['train']).sum()),
-               uncond_tv_test=0.5 * float(np.abs(frac['uncond'] - frac['test']).sum()))
+               uncond_tv_test=0.5 * float(np.abs(frac['uncond'] - frac['test']).sum()),
+               uncond_mean_prob=p_unc.mean(0).tolist())                      # (K,): p(y) of the IS, its ceiling's mix
     for i, mix in enumerate(('train', 'test')):
         y = labels_like(frac[mix], n_test)
         p, f = fcn_predict(fcn, sampler.sample_like(y, seed=seed + 3 + i)[0])

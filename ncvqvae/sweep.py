@@ -273,7 +273,7 @@ DIAGNOSTIC_METRICS = {'fid_test_mix': 'min', 'fid_train_mix': 'min', 'uncond_tv_
 DIAGNOSTIC_COLUMNS = ('dataset', 'config', 'seed', 'latent_width', 'fid', 'fid_train_mix', 'fid_test_mix',
                       'fid_real_train_mix', 'fid_real_test_mix', 'uncond_tv_train', 'uncond_tv_test',
                       'label_agreement_train_mix', 'label_agreement_test_mix', 'train_class_frac', 'test_class_frac',
-                      'uncond_class_frac', 'n_samples', 'n_mix_samples', 'n_real_subset', 'version')
+                      'uncond_class_frac', 'uncond_mean_prob', 'n_samples', 'n_mix_samples', 'n_real_subset', 'version')
 
 def diagnostics_root(results) -> Path:
     "The diagnostics records' folder next to the result records `results`: `<results>/../diagnostics`."
