@@ -13,7 +13,7 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, PARAMS_FILE, STATES,
                            default_latent_width, default_runs_dir, experiment_runs_dir, format_table, found_runs,
                            notebook_path, plan_sweep, read_records, record_experiment, results_root, run_sweep,
-                           save_diagnostics, save_record, select_datasets, sweep_statuses, time_left,
+                           save_diagnostics, save_record, select_datasets, sweep_statuses, time_left, time_spent,
                            write_diagnostics_table, write_results_tables)
 
 # %% auto #0
@@ -180,6 +180,9 @@ def cmd_status(args) -> int:
     if rows: print(format_table(rows, ('dataset', 'config', 'seed', 'status', 'detail')))
     counts = Counter(statuses)
     print(f'{_out(args, specs)}: ' + ', '.join(f'{counts[k]} {k}' for k in STATES) + f' (of {len(specs)})')
+    if (spent := time_spent(specs, statuses)) and spent['n_timed']:
+        print(f"{spent['runs']} run(s) done: {spent['seconds'] / 3600:.1f} run-hours as recorded"
+              + (f" by {spent['n_timed']} of them" if spent['n_timed'] < spent['runs'] else ''))
     if left := time_left(specs, statuses):
         print(f"{left['runs']} run(s) not done: about {left['seconds'] / 3600:.1f} run-hours at the median time of "
               f"{left['n_timed']} recorded run(s) of the same protocol (divide by the workers)")

@@ -28,8 +28,8 @@ __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FI
            'diagnostics_root', 'diagnostics_path', 'save_diagnostics', 'read_diagnostics', 'write_diagnostics_table',
            'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
            'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'run_seconds',
-           'time_left', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'metric_sign', 'win_counts',
-           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
+           'time_left', 'time_spent', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'metric_sign',
+           'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -578,6 +578,17 @@ def time_left(specs: Sequence[RunSpec], statuses: Sequence[str]) -> dict | None:
     by_dataset = {d: float(np.median([t for k, t in timed.items() if k[0] == d])) for d in {k[0] for k in timed}}
     overall = float(np.median(list(timed.values())))
     return dict(runs=len(left), seconds=sum(by_dataset.get(s.dataset, overall) for s in left), n_timed=len(timed))
+
+def time_spent(specs: Sequence[RunSpec], statuses: Sequence[str]) -> dict | None:
+    """What the done runs took, from their records: `runs` (done), `seconds` (the sum over those whose record has all
+    three times), `n_timed`; None when none is done."""
+    done = [s for s, st in zip(specs, statuses) if st == 'done']
+    if not done: return None
+    def seconds(s):                                                       # of the record made with the spec's protocol
+        if not is_recorded(s): return None
+        return run_seconds(read_json(record_path(s.results, s.dataset, s.config, s.seed, s.protocol['latent_width'])))
+    times = [t for s in done if (t := seconds(s)) is not None]
+    return dict(runs=len(done), seconds=float(sum(times)), n_timed=len(times))
 
 # %% ../nbs/40_sweep.ipynb #c048
 def found_runs(out_dir) -> list[tuple[str, str, int]]:
