@@ -24,12 +24,13 @@ __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FI
            'DIAGNOSTIC_COLUMNS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs', 'select_seeds',
            'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root',
            'experiment_runs_dir', 'RunSpec', 'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status',
-           'record_path', 'save_record', 'is_recorded', 'read_records', 'write_results_tables', 'record_experiment',
-           'diagnostics_root', 'diagnostics_path', 'save_diagnostics', 'read_diagnostics', 'write_diagnostics_table',
-           'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
-           'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'run_seconds',
-           'time_left', 'time_spent', 'found_runs', 'collect_results', 'fake_eval', 'reference_figures', 'metric_sign',
-           'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
+           'record_path', 'save_record', 'protocol_record', 'is_recorded', 'read_records', 'write_results_tables',
+           'record_experiment', 'diagnostics_root', 'diagnostics_path', 'save_diagnostics', 'read_diagnostics',
+           'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus',
+           'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table',
+           'run_sweep', 'run_seconds', 'time_left', 'time_spent', 'found_runs', 'collect_results', 'fake_eval',
+           'reference_figures', 'metric_sign', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups',
+           'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -211,11 +212,15 @@ def _write_if_changed(path, rec: dict) -> Path:
     if read_json_or_none(path) != rec: atomic_write_json(path, rec)
     return Path(path)
 
+def protocol_record(spec: RunSpec) -> dict | None:
+    "The result record of `spec` if it was made with its protocol, else None."
+    if spec.results is None or not spec.protocol: return None
+    rec = read_json_or_none(record_path(spec.results, spec.dataset, spec.config, spec.seed, spec.protocol['latent_width']))
+    return rec if rec is not None and all(rec.get(k) == v for k, v in spec.protocol.items()) else None
+
 def is_recorded(spec: RunSpec) -> bool:
     "Whether `spec` has a result record made with its protocol."
-    if spec.results is None or not spec.protocol: return False
-    rec = read_json_or_none(record_path(spec.results, spec.dataset, spec.config, spec.seed, spec.protocol['latent_width']))
-    return rec is not None and all(rec.get(k) == v for k, v in spec.protocol.items())
+    return protocol_record(spec) is not None
 
 def read_records(results, latent_width: int | None = None) -> list[dict]:
     "Every result record under `results` (of one latent width, if given), sorted by dataset, width, config, seed."
@@ -584,10 +589,7 @@ def time_spent(specs: Sequence[RunSpec], statuses: Sequence[str]) -> dict | None
     three times), `n_timed`; None when none is done."""
     done = [s for s, st in zip(specs, statuses) if st == 'done']
     if not done: return None
-    def seconds(s):                                                       # of the record made with the spec's protocol
-        if not is_recorded(s): return None
-        return run_seconds(read_json(record_path(s.results, s.dataset, s.config, s.seed, s.protocol['latent_width'])))
-    times = [t for s in done if (t := seconds(s)) is not None]
+    times = [t for s in done if (r := protocol_record(s)) is not None and (t := run_seconds(r)) is not None]
     return dict(runs=len(done), seconds=float(sum(times)), n_timed=len(times))
 
 # %% ../nbs/40_sweep.ipynb #c048
