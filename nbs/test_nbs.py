@@ -315,6 +315,9 @@ def test_report(tmp_path, capsys):
         assert text in html, text
     # seed by seed: 3 datasets x 2 seeds, every NC-VQVAE unit better than its baseline on every metric
     assert 'NC-VQVAE, all 6' in html and html.count('6/6 · +') >= 6 and 'p=0.031' in html
+    # and per dataset, 2 seeds each: Wafer and ECG5000 with 3 groups, Symbols (no VIbCReg run) with 2, x 6 metrics
+    per_dataset = html[html.index('Per dataset'):html.index('Across datasets')]
+    assert per_dataset.count('2/2 · +') == 8 * 6 and '>Symbols<' in per_dataset
     # where the FID comes from: the class mixes, the FIDs by mix, the real-data floor, the effect per FID
     assert 'unconditional samples are 90% class 1 (train 70%, test 40%)' in html
     assert 'FID is 35.00 with them, 17.50 with conditional samples in the train mix and 1.75' in html
