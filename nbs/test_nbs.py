@@ -305,7 +305,7 @@ def test_report(tmp_path, capsys):
     for c, fid in {'vqvae': 30.0, 'barlowtwins-warp': 40.0}.items():             # sample diagnostics of 4 Wafer runs
         for s in (1, 2):
             atomic_write_json(diagnostics_path(results_root(runs), 'Wafer', c, s, 32), dict(
-                dataset='Wafer', config=c, seed=s, latent_width=32, fid=fid, fid_train_mix=fid / 2, fid_test_mix=fid / 4 - 7,
+                dataset='Wafer', config=c, seed=s, preset='seed', latent_width=32, fid=fid, fid_train_mix=fid / 2, fid_test_mix=fid / 4 - 7,
                 fid_real_train_mix=6.0, fid_real_test_mix=1.0, train_class_frac=[0.3, 0.7], test_class_frac=[0.6, 0.4],
                 uncond_class_frac=[0.1, 0.9], label_agreement_test_mix={'vqvae': 0.95, 'barlowtwins-warp': 0.85}[c]))
     assert main(['report', '--out', str(runs)]) == 0
@@ -349,7 +349,7 @@ def test_report(tmp_path, capsys):
         rec['svm'] += 0.01 * s                                                        # +1 and +2 points
         atomic_write_json(record_path(exp / 'runs', 'Wafer', 'barlowtwins-warp', s, 32), rec)
         atomic_write_json(diagnostics_path(exp / 'runs', 'Wafer', 'barlowtwins-warp', s, 32), dict(   # a mix nearer train's
-            dataset='Wafer', config='barlowtwins-warp', seed=s, latent_width=32, fid=35.0, fid_test_mix=2.0,
+            dataset='Wafer', config='barlowtwins-warp', seed=s, preset='seed', latent_width=32, fid=35.0, fid_test_mix=2.0,
             train_class_frac=[0.3, 0.7], uncond_class_frac=[0.25, 0.75]))
     assert main(['report', '--out', str(runs)]) == 0
     section = (runs / 'report.html').read_text()
@@ -375,7 +375,7 @@ def test_report_from_records(tmp_path, capsys):
             for s in (1, 2):
                 atomic_write_json(record_path(results, 'Wafer', c, s, w), {**fake_eval('Wafer', c, s, quality=q), 'latent_width': w})
                 atomic_write_json(diagnostics_path(results, 'Wafer', c, s, w), dict(     # the FCN's classes of the samples
-                    dataset='Wafer', config=c, seed=s, latent_width=w, uncond_class_frac=[0.02, 0.98] if c == 'vqvae' else [0.1, 0.9],
+                    dataset='Wafer', config=c, seed=s, preset='seed', latent_width=w, uncond_class_frac=[0.02, 0.98] if c == 'vqvae' else [0.1, 0.9],
                     fid=9.0, fid_train_mix=5.0, fid_test_mix=4.0, fid_real_train_mix=1.0, fid_real_test_mix=1.0,
                     train_class_frac=[0.1, 0.9], test_class_frac=[0.1, 0.9], label_agreement_test_mix=0.9))
     runs = tmp_path / 'runs'                                                     # no run folders at all

@@ -11,7 +11,7 @@ from pathlib import Path
 from .core import malloc_env, outputs_dir, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .sweep import (CONFIGS, EXECUTORS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, PARAMS_FILE, STATES,
-                           default_latent_width, default_runs_dir, experiment_runs_dir, format_table, found_runs,
+                           all_runs_dirs, default_runs_dir, experiment_runs_dir, format_table, found_runs, resolve_protocol, variant,
                            notebook_path, plan_sweep, read_records, record_experiment, results_root, run_sweep,
                            save_diagnostics, save_record, select_datasets, sweep_statuses, time_left, time_spent,
                            write_diagnostics_table, write_results_tables)
@@ -50,7 +50,8 @@ def _grid_options() -> argparse.ArgumentParser:
     g.add_argument('--seeds', default=None, help="seeds, e.g. 1-4 (default) or 1,3")
     g.add_argument('-p', '--param', action='append', default=[], metavar='NAME=VALUE',
                    help='a train.ipynb parameter for every run (repeatable), e.g. -p stage1_epochs=10')
-    g.add_argument('--out', default=None, help='the runs folder (default: outputs/runs; NCVQVAE_OUTPUTS moves outputs/)')
+    g.add_argument('--out', default=None, help='the runs folder (default: outputs/runs-<preset>-w<width>, from -p preset=... '
+                   'and -p latent_width=...; NCVQVAE_OUTPUTS moves outputs/)')
     g.add_argument('--experiment', default=None, metavar='NAME', help='a side experiment: its runs in '
                    'outputs/experiments/NAME/runs, its records in outputs/results/experiments/NAME (instead of --out)')
     return p
@@ -89,12 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help='show missing runs against the selected grid (default: against what is found)')
     rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs (and its '
                         'diagnostics) and rebuild study_runs.csv, study_summary.csv and sample_diagnostics.csv')
-    rs.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
+    rs.add_argument('--out', default=None, help='the runs folder (default: every outputs/runs-<preset>-w<width>)')
     rs.add_argument('--experiment', default=None, metavar='NAME', help='the runs of side experiment NAME')
     dg = sub.add_parser('diagnose', help="explain each evaluated run's FID by the class mix of its samples "
                         '(evaluate.sample_diagnostics); recorded under outputs/results/diagnostics and in '
                         'sample_diagnostics.csv')
-    dg.add_argument('--out', default=None, help='the runs folder (default: outputs/runs)')
+    dg.add_argument('--out', default=None, help='the runs folder (default: every outputs/runs-<preset>-w<width>)')
     dg.add_argument('--experiment', default=None, metavar='NAME', help='the runs of side experiment NAME')
     dg.add_argument('--datasets', default=None, help='comma list of datasets (default: every one in the runs folder)')
     dg.add_argument('--force', action='store_true', help='recompute runs whose diagnostics.json is up to date too')
@@ -122,7 +123,7 @@ def _runs_arg(args) -> Path | None:
     return Path(args.out).expanduser().resolve() if args.out else None
 
 def _plan(args):
-    "The planned runs; without --out they go to outputs/runs (outputs/runs-w<width> for a non-default latent width)."
+    "The planned runs; without --out they go to outputs/runs-<preset>-w<width> (`sweep.default_runs_dir`)."
     return plan_sweep(args.datasets, args.configs, args.seeds, parse_params(args.param), _runs_arg(args))
 
 def _out(args, specs=None) -> Path:
@@ -193,14 +194,15 @@ def cmd_report(args) -> int:
     import papermill as pm
     from nbconvert import HTMLExporter
     from ncvqvae.sweep import _without_env, repo_root
-    width = parse_params(args.param).get('latent_width', default_latent_width())
-    out = _runs_arg(args) or default_runs_dir(width)
-    if not out.is_dir() and not read_records(results_root(out), width):
-        raise FileNotFoundError(f'no runs folder {out} and no result records of latent width {width} under '
+    proto = resolve_protocol(parse_params(args.param))
+    preset, width = proto['preset'], proto['latent_width']
+    out = _runs_arg(args) or default_runs_dir(preset, width)
+    if not out.is_dir() and not read_records(results_root(out), width, preset):
+        raise FileNotFoundError(f'no runs folder {out} and no result records of {variant(preset, width)} under '
                                 f'{results_root(out)}; run a sweep first or pass --out')
     out.mkdir(parents=True, exist_ok=True)
     grid = lambda v, default: v if v is not None else (default if args.expect_grid else None)
-    params = dict(outputs=str(out), latent_width=width, datasets=grid(args.datasets, 'study'),
+    params = dict(outputs=str(out), preset=preset, latent_width=width, datasets=grid(args.datasets, 'study'),
                   configs=grid(args.configs, 'all'), seeds=grid(args.seeds, '1-4'))
     with _without_env('MPLBACKEND'):                                         # figures inline, into the HTML
         pm.execute_notebook(str(notebook_path('report.ipynb')), str(out / 'report.ipynb'), parameters=params,
@@ -212,14 +214,16 @@ def cmd_report(args) -> int:
 
 def cmd_results(args) -> int:
     "Write the result record of every evaluated run under the runs folder, then rebuild the results tables."
-    out = _runs_arg(args) or (outputs_dir() / 'runs').expanduser().resolve()
-    results, n = results_root(out), 0
-    for d, c, s in found_runs(out):
-        n += save_record(out / d / c / f'seed{s}', results) is not None
-        save_diagnostics(out / d / c / f'seed{s}', results)
+    outs = [o] if (o := _runs_arg(args)) else all_runs_dirs()
+    results, n = results_root(outs[0]) if outs else outputs_dir() / 'results' / 'runs', 0
+    for out in outs:
+        for d, c, s in found_runs(out):
+            n += save_record(out / d / c / f'seed{s}', results) is not None
+            save_diagnostics(out / d / c / f'seed{s}', results)
     runs_csv, summary_csv = write_results_tables(results)
     write_diagnostics_table(results)
-    print(f'{n} run(s) of {out} recorded under {results}; {len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
+    print(f'{n} run(s) of {", ".join(map(str, outs)) or "no runs folder"} recorded under {results}; '
+          f'{len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
     return 0
 
 def _fractions(v) -> str: return '/'.join(f'{100 * x:.0f}' for x in v)
@@ -230,12 +234,15 @@ def cmd_diagnose(args) -> int:
     table rebuilt as it finishes; an older record whose checkpoints are gone is kept as it is. 1 if a run had none and
     could not be done."""
     from ncvqvae.evaluate import DIAGNOSTICS_FILE, diagnostics_missing, sample_diagnostics
-    out = _runs_arg(args) or (outputs_dir() / 'runs').expanduser().resolve()
-    if not out.is_dir(): raise FileNotFoundError(f'no runs folder {out}: pass --out, or run a sweep first')
+    outs = [o] if (o := _runs_arg(args)) else all_runs_dirs()
+    if not outs or not all(o.is_dir() for o in outs):
+        raise FileNotFoundError(f'no runs folder {outs[0] if outs else outputs_dir() / "runs-<preset>-w<width>"}: '
+                                f'pass --out, or run a sweep first')
+    out = outs[0].parent if len(outs) > 1 else outs[0]
     wanted = None if args.datasets is None else set(select_datasets(args.datasets, args.data_dir))
-    runs = [out / d / c / f'seed{s}' for d, c, s in found_runs(out) if wanted is None or d in wanted]
+    runs = [o / d / c / f'seed{s}' for o in outs for d, c, s in found_runs(o) if wanted is None or d in wanted]
     runs = [r for r in runs if (r / 'eval.json').exists()]
-    results, failed = results_root(out), []
+    results, failed = results_root(outs[0]), []
     for i, run_dir in enumerate(runs, 1):
         name = f'[{i}/{len(runs)}] {run_dir.relative_to(out)}'
         d = read_json_or_none(run_dir / DIAGNOSTICS_FILE)

@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['n_downsample', 'latent_size', 'ResBlock', 'Encoder', 'fit_to_size', 'Decoder']
+__all__ = ['RES_KERNELS', 'n_downsample', 'latent_size', 'ResBlock', 'Encoder', 'resize_to', 'Decoder']
 
 # %% ../nbs/10_encdec.ipynb #c006
 def n_downsample(W: int, latent_width: int = 32) -> int:
@@ -28,16 +28,19 @@ def latent_size(W: int, n_down: int) -> int:
     return w
 
 # %% ../nbs/10_encdec.ipynb #c010
+RES_KERNELS = (3, 1)       # the residual block's second convolution: the seed's 3x3, the authors' 1x1
+
 class ResBlock(nn.Module):
-    "Residual block `x + Conv3x3(LeakyReLU(BN(Conv3x3(LeakyReLU(x)))))` keeping shape `(b, c, h, w)`."
-    def __init__(self, channels: int):
+    "Residual block `x + Conv_k(LeakyReLU([BN](Conv3x3(LeakyReLU(x)))))` keeping shape `(b, c, h, w)`."
+    def __init__(self, channels: int, kernel: int = 3, bn: bool = True):
         super().__init__()
+        if kernel not in RES_KERNELS: raise ValueError(f'res_kernel={kernel}: use 3 (the seed) or 1 (the authors\' code)')
         self.body = nn.Sequential(
             nn.LeakyReLU(),
-            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(channels),
-            nn.LeakyReLU(),
             nn.Conv2d(channels, channels, 3, padding=1),
+            *([nn.BatchNorm2d(channels)] if bn else []),
+            nn.LeakyReLU(),
+            nn.Conv2d(channels, channels, kernel, padding=kernel // 2),
         )
 
     def forward(self, x):
@@ -45,44 +48,49 @@ class ResBlock(nn.Module):
 
 # %% ../nbs/10_encdec.ipynb #c013
 def _down_block(c_in: int, c_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel_size=(3, 4), stride=(1, 2), padding=(1, 1), bias=False),
+    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel_size=(3, 4), stride=(1, 2), padding=(1, 1), padding_mode='replicate'),
                          nn.BatchNorm2d(c_out), nn.LeakyReLU())
 
+def _res_stack(channels: int, n_res: int, kernel: int, bn: bool) -> nn.Sequential:
+    "`n_res` residual blocks, each followed by a BatchNorm."
+    return nn.Sequential(*[nn.Sequential(ResBlock(channels, kernel, bn), nn.BatchNorm2d(channels)) for _ in range(n_res)])
+
 class Encoder(nn.Module):
-    "`(b, in_channels, F, W) -> (b, hidden, F, W')`: `n_down` time-halving conv blocks, then `n_res` residual blocks."
-    def __init__(self, in_channels: int, hidden: int = 64, n_down: int = 1, n_res: int = 4):
+    "`(b, in_channels, F, W) -> (b, hidden, F, W')`: `n_down` time-halving conv blocks, then `n_res` residual blocks + BN."
+    def __init__(self, in_channels: int, hidden: int = 64, n_down: int = 1, n_res: int = 4, res_kernel: int = 3):
         super().__init__()
         if n_down < 1: raise ValueError(f'n_down={n_down} must be >= 1')
         self.down = nn.Sequential(*[_down_block(in_channels if i == 0 else hidden, hidden) for i in range(n_down)])
-        self.res = nn.Sequential(*[ResBlock(hidden) for _ in range(n_res)])
+        self.res = _res_stack(hidden, n_res, res_kernel, bn=True)
 
     def forward(self, u):
         h = self.down(u)     # (b, hidden, F, W')
-        return self.res(h)   # (b, hidden, F, W')
+        return self.res(h)   # (b, hidden, F, W'), BatchNorm-ed
 
 # %% ../nbs/10_encdec.ipynb #c016
-def fit_to_size(h: torch.Tensor, size) -> torch.Tensor:
-    "Crop (if at least as large on both axes) or bilinearly resize (`align_corners=True`) the last two axes of `h` to `size`."
+def resize_to(h: torch.Tensor, size) -> torch.Tensor:
+    "Bilinearly resize (`align_corners=True`) the last two axes of `h` to `size`; `h` itself when they match."
     size = tuple(int(s) for s in size)
     if tuple(h.shape[-2:]) == size: return h
-    if h.shape[-2] >= size[0] and h.shape[-1] >= size[1]: return h[..., :size[0], :size[1]]
     return F.interpolate(h, size=size, mode='bilinear', align_corners=True)
 
 def _up_block(c_in: int, c_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(c_in, c_out, kernel_size=(3, 4), stride=(1, 2), padding=(1, 1), bias=False),
+    return nn.Sequential(nn.ConvTranspose2d(c_in, c_out, kernel_size=(3, 4), stride=(1, 2), padding=(1, 1)),
                          nn.BatchNorm2d(c_out), nn.LeakyReLU())
 
+def _up_conv(c_in: int, c_out: int) -> nn.ConvTranspose2d:
+    return nn.ConvTranspose2d(c_in, c_out, kernel_size=(3, 4), stride=(1, 2), padding=(1, 1))
+
 class Decoder(nn.Module):
-    "`(b, hidden, F, W'), size=(F, W) -> (b, out_channels, F, W)`: residual blocks, `n_up` time-doubling blocks, projection, fit to size."
-    def __init__(self, out_channels: int, hidden: int = 64, n_up: int = 1, n_res: int = 4):
+    "`(b, hidden, F, W'), size=(F, W) -> (b, out_channels, F, W)`: residual blocks + BN, `n_up + 1` time doublings, resize."
+    def __init__(self, out_channels: int, hidden: int = 64, n_up: int = 1, n_res: int = 4, res_kernel: int = 3):
         super().__init__()
         if n_up < 1: raise ValueError(f'n_up={n_up} must be >= 1')
-        self.res = nn.Sequential(*[ResBlock(hidden) for _ in range(n_res)])
-        self.up = nn.Sequential(*[_up_block(hidden, hidden) for _ in range(n_up)])
-        self.proj = nn.Conv2d(hidden, out_channels, 3, padding=1)
+        self.res = _res_stack(hidden, n_res, res_kernel, bn=False)
+        self.up = nn.Sequential(*[_up_block(hidden, hidden) for _ in range(n_up - 1)],
+                                _up_conv(hidden, out_channels), _up_conv(out_channels, out_channels))
 
     def forward(self, z, size):
         h = self.res(z)                 # (b, hidden, F, W')
-        h = self.up(h)                  # (b, hidden, F, W' * 2^n_up)
-        h = self.proj(h)                # (b, out_channels, F, W' * 2^n_up)
-        return fit_to_size(h, size)     # (b, out_channels, F, W)
+        h = self.up(h)                  # (b, out_channels, F, W' * 2^(n_up+1))
+        return resize_to(h, size)       # (b, out_channels, F, W)

@@ -100,7 +100,8 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     s1 = cfg['stage1']
     result = {'dataset': ds.name, 'config': config_name(s1['model']['ssl_method'], s1['train']['augmentations']),
               'seed': s1['train']['seed'], 'ssl_method': s1['model']['ssl_method'],
-              'augmentations': s1['train']['augmentations'], 'latent_width': s1['model']['latent_width'],
+              'augmentations': s1['train']['augmentations'], 'preset': s1['train'].get('preset'),
+              **{k: s1['model'].get(k) for k in ('latent_width', 'stft_window', 'res_kernel')}, 'weight_decay': s1['train']['weight_decay'],
               **probes, 'recon_mse': ev_te['mse'], 'fid': compute_fid(f_real, f_fake), 'is_mean': is_mean,
               'is_std': is_std, 'cas': cas, 'fcn_test_accuracy': fcn_info['test_accuracy'],
               'stage1_seconds': _wall_seconds(run_dir / 'metrics.jsonl'),
@@ -155,7 +156,7 @@ def max_mix_size(y, fractions) -> int:
 
 # %% ../nbs/32_evaluate.ipynb #c015
 DIAGNOSTICS_FILE = 'diagnostics.json'
-DIAGNOSTICS_KEYS = ('dataset', 'config', 'seed', 'latent_width', 'fid', 'fid_eval', 'train_class_frac', 'test_class_frac',
+DIAGNOSTICS_KEYS = ('dataset', 'config', 'seed', 'preset', 'latent_width', 'fid', 'fid_eval', 'train_class_frac', 'test_class_frac',
                     'uncond_class_frac', 'uncond_tv_train', 'uncond_tv_test', 'uncond_mean_prob', 'fid_train_mix',
                     'label_agreement_train_mix', 'fid_test_mix', 'label_agreement_test_mix', 'fid_real_train_mix',
                     'fid_real_train_mix_std', 'fid_real_test_mix', 'fid_real_test_mix_std', 'n_samples', 'n_mix_samples',
@@ -182,7 +183,7 @@ def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(),
     p_unc, f_unc = fcn_predict(fcn, sampler.sample(ev['n_samples'], seed=seed)[0])                    # as evaluated
     frac = {'train': class_fractions(ds.y_train, K), 'test': class_fractions(ds.y_test, K),
             'uncond': class_fractions(p_unc.argmax(1), K)}
-    res = {k: ev[k] for k in ('dataset', 'config', 'seed', 'latent_width')}
+    res = {k: ev[k] for k in ('dataset', 'config', 'seed', 'preset', 'latent_width')}
     res.update(fid=compute_fid(f_real, f_unc), fid_eval=ev['fid'],
                **{f'{k}_class_frac': v.tolist() for k, v in frac.items()},
                uncond_tv_train=0.5 * float(np.abs(frac['uncond'] - frac['train']).sum()),

@@ -44,6 +44,7 @@ class PriorConfig:
     width: int = 256                # transformer width
     n_layers: int = 4               # transformer blocks
     n_heads: int = 2                # attention heads
+    head_dim: int = 64              # width per head: attention runs in n_heads * head_dim
     ff_mult: int = 1                # feed-forward hidden = ff_mult * width
     p_uncond: float = 0.2           # training: probability of replacing the label by "unconditional"
     schedule: str = 'cosine'        # mask schedule gamma (MASK_SCHEDULES)
@@ -53,8 +54,8 @@ class PriorConfig:
 
     def __post_init__(self):
         check_choice('schedule', self.schedule, MASK_SCHEDULES)
-        check_positive_ints(self, 'n_tokens', 'n_classes', 'n_codes', 'code_dim', 'width', 'n_layers', 'n_heads', 'ff_mult', 'T')
-        if self.width % self.n_heads: raise ValueError(f'width={self.width} must be divisible by n_heads={self.n_heads}')
+        check_positive_ints(self, 'n_tokens', 'n_classes', 'n_codes', 'code_dim', 'width', 'n_layers', 'n_heads', 'head_dim',
+                            'ff_mult', 'T')
         if not 0 <= self.p_uncond <= 1: raise ValueError(f'p_uncond must be in [0, 1], got {self.p_uncond}')
         check_non_negative(self, 'choice_temperature', 'guidance_scale')
 
@@ -79,26 +80,28 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor
 
 # %% ../nbs/20_maskgit.ipynb #c019
 class SelfAttention(nn.Module):
-    "Bidirectional multi-head self-attention: `(b, n, width) -> (b, n, width)`."
-    def __init__(self, width: int, n_heads: int):
+    "Bidirectional multi-head self-attention: `(b, n, width) -> (b, n, width)`, in an inner width `n_heads * head_dim`."
+    def __init__(self, width: int, n_heads: int, head_dim: int = 64):
         super().__init__()
-        self.n_heads = n_heads
-        self.qkv = nn.Linear(width, 3 * width)
-        self.proj = nn.Linear(width, width)
+        self.n_heads, self.head_dim = n_heads, head_dim
+        inner = n_heads * head_dim
+        self.qkv = nn.Linear(width, 3 * inner, bias=False)
+        self.proj = nn.Linear(inner, width, bias=False)
 
     def forward(self, x):
-        b, n, c = x.shape
-        q, k, v = self.qkv(x).split(c, dim=2)                                  # 3 x (b, n, c)
-        q, k, v = (t.view(b, n, self.n_heads, c // self.n_heads).transpose(1, 2) for t in (q, k, v))  # (b, h, n, c/h)
-        y = attention(q, k, v)                                                 # (b, h, n, c/h)
-        return self.proj(y.transpose(1, 2).reshape(b, n, c))                   # (b, n, c)
+        b, n, _ = x.shape
+        h, d = self.n_heads, self.head_dim
+        q, k, v = self.qkv(x).split(h * d, dim=2)                              # 3 x (b, n, h d)
+        q, k, v = (t.view(b, n, h, d).transpose(1, 2) for t in (q, k, v))     # (b, h, n, d)
+        y = attention(q, k, v)                                                 # (b, h, n, d)
+        return self.proj(y.transpose(1, 2).reshape(b, n, h * d))               # (b, n, width)
 
 class Block(nn.Module):
-    "Pre-norm transformer block: `x + attn(ln(x))`, then `x + mlp(ln(x))`."
-    def __init__(self, width: int, n_heads: int, ff_mult: int = 1):
+    "Pre-norm transformer block: `x + attn(norm(x))`, then `x + mlp(norm(x))`, with RMSNorm."
+    def __init__(self, width: int, n_heads: int, ff_mult: int = 1, head_dim: int = 64):
         super().__init__()
-        self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
-        self.attn = SelfAttention(width, n_heads)
+        self.ln1, self.ln2 = nn.RMSNorm(width), nn.RMSNorm(width)
+        self.attn = SelfAttention(width, n_heads, head_dim)
         self.mlp = nn.Sequential(nn.Linear(width, ff_mult * width), nn.GELU(), nn.Linear(ff_mult * width, width))
 
     def forward(self, x):
@@ -119,8 +122,8 @@ class MaskGIT(nn.Module):
         self.pos = nn.Parameter(0.02 * torch.randn(cfg.n_tokens, cfg.width))        # (N, width)
         self.class_embed = nn.Embedding(cfg.n_classes + 1, cfg.width)               # index K = unconditional
         nn.init.normal_(self.class_embed.weight, std=0.02)
-        self.blocks = nn.ModuleList(Block(cfg.width, cfg.n_heads, cfg.ff_mult) for _ in range(cfg.n_layers))
-        self.ln_f = nn.LayerNorm(cfg.width)
+        self.blocks = nn.ModuleList(Block(cfg.width, cfg.n_heads, cfg.ff_mult, cfg.head_dim) for _ in range(cfg.n_layers))
+        self.ln_f = nn.RMSNorm(cfg.width)
         self.head = nn.Linear(cfg.width, cfg.n_codes)
 
     @property

@@ -19,15 +19,15 @@ import ncvqvae
 from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict
 from .loop import fit, load_checkpoint, autocast, run_config_diff, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
-from .timefreq import stft, istft
-from .encdec import Encoder, Decoder, n_downsample, latent_size
+from .timefreq import stft, istft, STFT_WINDOWS
+from .encdec import Encoder, Decoder, n_downsample, latent_size, RES_KERNELS
 from .vq import VectorQuantizer, codebook_usage
 from .ssl import SSL_METHODS, Projector, pool_latent, ssl_loss, default_ssl_weight
 from .probes import run_probes
 
 # %% auto #0
-__all__ = ['CKPT_NAME', 'Stage1Config', 'NCVQVAE', 'TrainConfig', 'config_name', 'encode_split', 'probe_splits', 'train_stage1',
-           'stage1_summary', 'load_stage1', 'take_stage1']
+__all__ = ['PRESETS', 'CKPT_NAME', 'Stage1Config', 'preset_settings', 'NCVQVAE', 'TrainConfig', 'config_name', 'encode_split',
+           'probe_splits', 'train_stage1', 'stage1_summary', 'load_stage1', 'take_stage1']
 
 # %% ../nbs/13_stage1.ipynb #c005
 @dataclass(frozen=True)
@@ -53,9 +53,13 @@ class Stage1Config:
     var_weight: float = 25.0       # VIbCReg variance weight
     cov_weight: float = 100.0      # VIbCReg covariance weight
     iternorm_groups: int = 64      # VIbCReg projector's IterNorm groups
+    stft_window: str = 'rectangular'  # 'rectangular' (the seed's) or 'hann' (the authors' code)
+    res_kernel: int = 3            # the residual blocks' second convolution: 3 (the seed's) or 1 (the authors' code)
 
     def __post_init__(self):
         check_choice('ssl_method', self.ssl_method, SSL_METHODS)
+        check_choice('stft_window', self.stft_window, STFT_WINDOWS)
+        check_choice('res_kernel', self.res_kernel, RES_KERNELS)
         check_positive_ints(self, 'length', 'in_channels', 'latent_width', 'hidden', 'n_codes', 'proj_hidden', 'proj_dim')
         if not 0 < self.vq_decay < 1: raise ValueError(f'vq_decay must be in (0, 1), got {self.vq_decay}')
         check_non_negative(self, 'beta', 'aug_recon_weight', 'lambd', 'sim_weight', 'var_weight', 'cov_weight')
@@ -74,15 +78,26 @@ class Stage1Config:
     def eta(self) -> float:
         return default_ssl_weight(self.ssl_method, self.proj_dim) if self.ssl_weight is None else self.ssl_weight
 
+# %% ../nbs/13_stage1.ipynb #c006b
+PRESETS = {'seed': dict(latent_width=32, stft_window='rectangular', res_kernel=3, weight_decay=1e-5),
+           'authors': dict(latent_width=8, stft_window='hann', res_kernel=1, weight_decay=1e-3)}
+
+def preset_settings(preset: str = 'seed', **explicit) -> dict:
+    "The settings of `preset` (a `PRESETS` name), each replaced by the value in `explicit` that is not None."
+    check_choice('preset', preset, PRESETS)
+    if unknown := sorted(set(explicit) - set(PRESETS[preset])):
+        raise ValueError(f'{unknown} are not preset settings; a preset sets {", ".join(PRESETS[preset])}')
+    return {k: v if explicit.get(k) is None else explicit[k] for k, v in PRESETS[preset].items()}
+
 # %% ../nbs/13_stage1.ipynb #c008
 class NCVQVAE(nn.Module):
     def __init__(self, cfg: Stage1Config):
         super().__init__()
         self.cfg = cfg
         c2 = 2 * cfg.in_channels
-        self.encoder = Encoder(c2, hidden=cfg.hidden, n_down=cfg.n_down, n_res=cfg.n_res)
+        self.encoder = Encoder(c2, hidden=cfg.hidden, n_down=cfg.n_down, n_res=cfg.n_res, res_kernel=cfg.res_kernel)
         self.vq = VectorQuantizer(n_codes=cfg.n_codes, dim=cfg.hidden, decay=cfg.vq_decay, eps=cfg.vq_eps, beta=cfg.beta)
-        self.decoder = Decoder(c2, hidden=cfg.hidden, n_up=cfg.n_down, n_res=cfg.n_res)
+        self.decoder = Decoder(c2, hidden=cfg.hidden, n_up=cfg.n_down, n_res=cfg.n_res, res_kernel=cfg.res_kernel)
         self.projector = None if cfg.ssl_method == 'none' else Projector(
             2 * cfg.hidden, cfg.proj_hidden, cfg.proj_dim,
             iternorm=cfg.ssl_method == 'vibcreg', iternorm_groups=cfg.iternorm_groups)
@@ -91,9 +106,12 @@ class NCVQVAE(nn.Module):
 
     def stft(self, x):
         "Series (b, C, L) -> time-frequency input (b, 2C, F, W), channels-last like the conv weights."
-        return stft(x, n_fft=self.cfg.n_fft, hop_length=self.cfg.hop_length).contiguous(memory_format=torch.channels_last)
+        c = self.cfg
+        return stft(x, n_fft=c.n_fft, hop_length=c.hop_length, window=c.stft_window).contiguous(memory_format=torch.channels_last)
 
-    def istft(self, u): return istft(u, self.cfg.length, n_fft=self.cfg.n_fft, hop_length=self.cfg.hop_length)
+    def istft(self, u):
+        c = self.cfg
+        return istft(u, c.length, n_fft=c.n_fft, hop_length=c.hop_length, window=c.stft_window)
 
     def encode(self, x):
         "Series -> (time-frequency input, quantized latent, token indices, commitment loss)."
@@ -163,10 +181,12 @@ class TrainConfig:
     probe_every: int = 100         # KNN / SVM probes every N epochs (and at the end)
     ckpt_every: int = 50           # checkpoint every N epochs (and at the end)
     precision: str = 'fp32'        # 'fp32' or 'bf16' (autocast; losses and statistics stay fp32)
+    preset: str = 'seed'           # the PRESETS name the settings were resolved from (a label: it decides the run's folder)
 
     def __post_init__(self):
         check_choice('augmentations', self.augmentations, list(AUGMENTATION_SETS))
         check_choice('precision', self.precision, PRECISIONS)
+        check_choice('preset', self.preset, PRESETS)
         check_positive_ints(self, 'epochs', 'batch_size', 'val_every', 'probe_every', 'ckpt_every')
         if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
 

@@ -23,14 +23,14 @@ __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FI
            'METRICS', 'TIMES', 'EVAL_KEYS', 'OBJECTIVE_KEYS', 'NOT_A_CHANGE', 'DIAGNOSTIC_METRICS',
            'DIAGNOSTIC_COLUMNS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs', 'select_seeds',
            'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root',
-           'experiment_runs_dir', 'RunSpec', 'default_latent_width', 'default_runs_dir', 'plan_sweep', 'run_status',
-           'record_path', 'save_record', 'protocol_record', 'is_recorded', 'read_records', 'write_results_tables',
-           'record_experiment', 'diagnostics_root', 'diagnostics_path', 'save_diagnostics', 'read_diagnostics',
-           'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus',
-           'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table',
-           'run_sweep', 'run_seconds', 'time_left', 'time_spent', 'found_runs', 'collect_results', 'fake_eval',
-           'reference_figures', 'metric_sign', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups',
-           'ssl_groups', 'ssl_effect']
+           'experiment_runs_dir', 'RunSpec', 'variant', 'default_runs_dir', 'all_runs_dirs', 'resolve_protocol',
+           'plan_sweep', 'run_status', 'record_path', 'save_record', 'protocol_record', 'is_recorded', 'read_records',
+           'write_results_tables', 'record_experiment', 'diagnostics_root', 'diagnostics_path', 'save_diagnostics',
+           'read_diagnostics', 'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env',
+           'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table',
+           'plan_table', 'run_sweep', 'run_seconds', 'time_left', 'time_spent', 'found_runs', 'collect_results',
+           'fake_eval', 'reference_figures', 'metric_sign', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test',
+           'cd_groups', 'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -96,7 +96,8 @@ def notebook_parameters(notebook) -> dict:
     return {k: v['default'] for k, v in pm.inspect_notebook(str(notebook)).items()}
 
 # %% ../nbs/40_sweep.ipynb #c011
-PROTOCOL = ('latent_width', 'stage1_epochs', 'stage2_epochs', 'precision', 'fcn_epochs', 'cas_epochs', 'n_cas')
+PROTOCOL = ('preset', 'latent_width', 'stft_window', 'res_kernel', 'weight_decay', 'stage1_epochs', 'stage2_epochs',
+            'precision', 'fcn_epochs', 'cas_epochs', 'n_cas')
 
 def _literal(value):
     "A notebook parameter's default as a Python value ('1000' -> 1000, \"'fp32'\" -> 'fp32')."
@@ -131,15 +132,27 @@ class RunSpec:
     @property
     def evaluate(self) -> bool: return bool(self.parameters.get('evaluate', True))
 
-def default_latent_width(notebook=None) -> int:
-    "The latent width of `train.ipynb`'s parameters cell (the study's default)."
-    return _literal(notebook_parameters(notebook or notebook_path())['latent_width'])
+def variant(preset: str, latent_width: int) -> str:
+    "The name of a preset at a latent width, `<preset>-w<width>`: the one rule that keeps their runs and records apart."
+    return f'{preset}-w{latent_width}'
 
-def default_runs_dir(latent_width: int | None = None, notebook=None) -> Path:
-    "Where runs go without `out_dir`: `outputs/runs`, or `outputs/runs-w<width>` for a non-default latent width."
-    default = default_latent_width(notebook)
-    width = default if latent_width is None else latent_width
-    return (outputs_dir() / ('runs' if width == default else f'runs-w{width}')).expanduser().resolve()
+def default_runs_dir(preset: str = 'seed', latent_width: int | None = None) -> Path:
+    "Where runs go without `out_dir`: `outputs/runs-<preset>-w<width>` (the preset's width unless `latent_width` is given)."
+    from ncvqvae.stage1 import preset_settings                  # on demand: the CLI starts without torch's models
+    width = preset_settings(preset, latent_width=latent_width)['latent_width']
+    return (outputs_dir() / f'runs-{variant(preset, width)}').expanduser().resolve()
+
+def all_runs_dirs() -> list[Path]:
+    "Every default runs folder that exists, `outputs/runs-<preset>-w<width>`."
+    return sorted(p.expanduser().resolve() for p in outputs_dir().glob('runs-*-w*') if p.is_dir())
+
+def resolve_protocol(params: dict, defaults: dict | None = None) -> dict:
+    "The `PROTOCOL` values of a run with parameters `params` (else `defaults`), the preset's settings filled in."
+    from ncvqvae.stage1 import PRESETS, preset_settings
+    get = lambda k: params.get(k, (defaults or {}).get(k))
+    preset = get('preset') or 'seed'
+    settings = preset_settings(preset, **{k: get(k) for k in PRESETS[check_choice('preset', preset, PRESETS)]})
+    return {k: preset if k == 'preset' else settings[k] if k in settings else get(k) for k in PROTOCOL}
 
 def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = None, out_dir=None,
                notebook=None) -> list[RunSpec]:
@@ -153,9 +166,8 @@ def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = No
     if unknown: raise ValueError(f'unknown parameter(s) {unknown} for {Path(notebook or notebook_path()).name}; '
                                  f'valid: {", ".join(sorted(set(valid) - set(GRID_PARAMETERS)))}')
     defaults = {k: _literal(v) for k, v in valid.items()}
-    protocol = {k: params.get(k, defaults.get(k)) for k in PROTOCOL}
-    width = protocol['latent_width']
-    out = Path(out_dir).expanduser().resolve() if out_dir else default_runs_dir(width, notebook)
+    protocol = resolve_protocol(params, defaults)
+    out = Path(out_dir).expanduser().resolve() if out_dir else default_runs_dir(protocol['preset'], protocol['latent_width'])
     datasets = select_datasets(datasets, params.get('data_dir'))
     specs = []
     for seed, config, dataset in itertools.product(select_seeds(seeds), select_configs(configs), datasets):
@@ -183,14 +195,17 @@ def run_status(run_dir, evaluate: bool | None = None) -> str:
 # %% ../nbs/40_sweep.ipynb #c017
 METRICS = {'svm': 'max', 'knn': 'max', 'recon_mse': 'min', 'fid': 'min', 'is_mean': 'max', 'cas': 'max'}
 TIMES = ('stage1_seconds', 'stage2_seconds')
-EVAL_KEYS = ('dataset', 'config', 'seed', 'ssl_method', 'augmentations', 'latent_width', 'svm', 'knn', 'recon_mse',
+EVAL_KEYS = ('dataset', 'config', 'seed', 'ssl_method', 'augmentations', 'preset', 'latent_width', 'svm', 'knn', 'recon_mse',
              'fid', 'is_mean', 'is_std', 'cas', 'fcn_test_accuracy', 'stage1_seconds', 'stage2_seconds',
              'codebook_usage', 'codebook_perplexity', 'n_samples', 'version')
 OBJECTIVE_KEYS = ('proj_dim', 'ssl_weight', 'lambd', 'cov_weight', 'stage1_batch_size', 'ssl_loss_final',
                   'recon_loss_final')     # evaluate.stage1_objective: what the stage-1 loss was and where it ended
 
-def record_path(results, dataset: str, config: str, seed: int, latent_width: int) -> Path:
-    return Path(results) / dataset / f'w{latent_width}' / f'{config}-seed{seed}.json'
+def record_path(results, dataset: str, config: str, seed: int, latent_width: int, preset: str = 'seed') -> Path:
+    return Path(results) / dataset / variant(preset, latent_width) / f'{config}-seed{seed}.json'
+
+def _record_key(rec: dict) -> tuple:
+    return rec['dataset'], rec['config'], rec['seed'], rec['latent_width'], rec['preset']
 
 def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     "Write the result record of an evaluated run (its eval.json and protocol) under `results`; None if not evaluated."
@@ -198,14 +213,15 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     ev = read_json_or_none(run_dir / 'eval.json')
     if ev is None: return None
     cfg = read_json_or_none(run_dir / 'config.json') or {}
-    known = {'stage1_epochs': cfg.get('stage1', {}).get('train', {}).get('epochs'),
-             'stage2_epochs': cfg.get('stage2', {}).get('train', {}).get('epochs'),
-             'latent_width': cfg.get('stage1', {}).get('model', {}).get('latent_width'),
-             'precision': cfg.get('stage1', {}).get('train', {}).get('precision')}
+    s1, s2 = cfg.get('stage1', {}), cfg.get('stage2', {})
+    known = {'stage1_epochs': s1.get('train', {}).get('epochs'), 'stage2_epochs': s2.get('train', {}).get('epochs'),
+             **{k: s1.get('model', {}).get(k) for k in ('latent_width', 'stft_window', 'res_kernel')},
+             **{k: s1.get('train', {}).get(k) for k in ('precision', 'preset', 'weight_decay')}}
     rec = {**(protocol or {}), **{k: v for k, v in known.items() if v is not None}, **ev}
-    missing = [k for k in ('dataset', 'config', 'seed', 'latent_width') if rec.get(k) is None]
-    if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}; re-run its evaluation (nbs/evaluate.ipynb)')
-    return _write_if_changed(record_path(results, rec['dataset'], rec['config'], rec['seed'], rec['latent_width']), rec)
+    missing = [k for k in ('dataset', 'config', 'seed', 'latent_width', 'preset') if rec.get(k) is None]
+    if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}: a run of a superseded version, or not evaluated by '
+                                 f'this one; re-run it (nbs/train.ipynb resumes) or its evaluation (nbs/evaluate.ipynb)')
+    return _write_if_changed(record_path(results, *_record_key(rec)[:4], rec['preset']), rec)
 
 def _write_if_changed(path, rec: dict) -> Path:
     "Write `rec` to `path` unless the file holds the same record (maybe in another key order), so it stays as it was."
@@ -215,19 +231,21 @@ def _write_if_changed(path, rec: dict) -> Path:
 def protocol_record(spec: RunSpec) -> dict | None:
     "The result record of `spec` if it was made with its protocol, else None."
     if spec.results is None or not spec.protocol: return None
-    rec = read_json_or_none(record_path(spec.results, spec.dataset, spec.config, spec.seed, spec.protocol['latent_width']))
+    rec = read_json_or_none(record_path(spec.results, spec.dataset, spec.config, spec.seed, spec.protocol['latent_width'],
+                                        spec.protocol['preset']))
     return rec if rec is not None and all(rec.get(k) == v for k, v in spec.protocol.items()) else None
 
 def is_recorded(spec: RunSpec) -> bool:
     "Whether `spec` has a result record made with its protocol."
     return protocol_record(spec) is not None
 
-def read_records(results, latent_width: int | None = None) -> list[dict]:
-    "Every result record under `results` (of one latent width, if given), sorted by dataset, width, config, seed."
-    recs = [r for p in Path(results).glob('*/w*/*-seed*.json') if (r := read_json_or_none(p))]
+def read_records(results, latent_width: int | None = None, preset: str | None = None) -> list[dict]:
+    "Every result record under `results` (of one latent width and preset, if given), sorted by dataset, preset, width, config, seed."
+    recs = [r for p in Path(results).glob('*/*-w*/*-seed*.json') if (r := read_json_or_none(p))]
     if latent_width is not None: recs = [r for r in recs if r.get('latent_width') == latent_width]
+    if preset is not None: recs = [r for r in recs if r.get('preset') == preset]
     order = {c: i for i, c in enumerate(CONFIGS)}
-    return sorted(recs, key=lambda r: (r['dataset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
+    return sorted(recs, key=lambda r: (r['dataset'], r['preset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
 
 def _write_csv(path, rows: Sequence[dict], columns: Sequence[str]):
     import io
@@ -240,18 +258,19 @@ def write_results_tables(results) -> tuple[Path, Path]:
     "Rebuild `study_runs.csv` (one row per record) and `study_summary.csv` (per dataset, width, config: n, mean, std)."
     recs, root = read_records(results), Path(results).parent
     runs_csv, summary_csv = root / 'study_runs.csv', root / 'study_summary.csv'
-    _write_csv(runs_csv, recs, [*EVAL_KEYS[:6], *[k for k in EVAL_KEYS[6:] if k != 'version'], *OBJECTIVE_KEYS,
-                                *PROTOCOL[1:], 'version'])
+    _write_csv(runs_csv, recs, [*EVAL_KEYS[:7], *[k for k in EVAL_KEYS[7:] if k != 'version'], *OBJECTIVE_KEYS,
+                                *[k for k in PROTOCOL if k not in EVAL_KEYS], 'version'])
     rows = []
-    for (d, w, c), g in itertools.groupby(recs, key=lambda r: (r['dataset'], r['latent_width'], r['config'])):
+    for (d, pr, w, c), g in itertools.groupby(recs, key=lambda r: (r['dataset'], r['preset'], r['latent_width'], r['config'])):
         g = list(g)
-        row = {'dataset': d, 'latent_width': w, 'config': c, 'n_seeds': len(g), 'seeds': ' '.join(str(r['seed']) for r in g)}
+        row = {'dataset': d, 'preset': pr, 'latent_width': w, 'config': c, 'n_seeds': len(g),
+               'seeds': ' '.join(str(r['seed']) for r in g)}
         for m in [*METRICS, *TIMES]:
             v = np.array([r[m] for r in g if r.get(m) is not None], dtype=float)
             row[f'{m}_mean'] = float(v.mean()) if len(v) else None
             row[f'{m}_std'] = float(v.std(ddof=1)) if len(v) > 1 else None
         rows.append(row)
-    _write_csv(summary_csv, rows, ['dataset', 'latent_width', 'config', 'n_seeds', 'seeds',
+    _write_csv(summary_csv, rows, ['dataset', 'preset', 'latent_width', 'config', 'n_seeds', 'seeds',
                                    *[f'{m}_{s}' for m in [*METRICS, *TIMES] for s in ('mean', 'std')]])
     return runs_csv, summary_csv
 
@@ -275,7 +294,7 @@ def record_experiment(results, params: dict, command: str, question: str | None 
 # %% ../nbs/40_sweep.ipynb #c021
 DIAGNOSTIC_METRICS = {'fid_test_mix': 'min', 'fid_train_mix': 'min', 'uncond_tv_train': 'min',
                       'label_agreement_test_mix': 'max'}
-DIAGNOSTIC_COLUMNS = ('dataset', 'config', 'seed', 'latent_width', 'fid', 'fid_train_mix', 'fid_test_mix',
+DIAGNOSTIC_COLUMNS = ('dataset', 'config', 'seed', 'preset', 'latent_width', 'fid', 'fid_train_mix', 'fid_test_mix',
                       'fid_real_train_mix', 'fid_real_test_mix', 'uncond_tv_train', 'uncond_tv_test',
                       'label_agreement_train_mix', 'label_agreement_test_mix', 'train_class_frac', 'test_class_frac',
                       'uncond_class_frac', 'uncond_mean_prob', 'n_samples', 'n_mix_samples', 'n_real_subset', 'version')
@@ -284,19 +303,19 @@ def diagnostics_root(results) -> Path:
     "The diagnostics records' folder next to the result records `results`: `<results>/../diagnostics`."
     return Path(results).parent / 'diagnostics'
 
-def diagnostics_path(results, dataset: str, config: str, seed: int, latent_width: int) -> Path:
-    "Where the diagnostics record of a run goes: `<results>/../diagnostics/<dataset>/w<width>/<config>-seed<seed>.json`."
-    return record_path(diagnostics_root(results), dataset, config, seed, latent_width)
+def diagnostics_path(results, dataset: str, config: str, seed: int, latent_width: int, preset: str = 'seed') -> Path:
+    "Where the diagnostics record of a run goes: `<results>/../diagnostics/<dataset>/<preset>-w<width>/<config>-seed<seed>.json`."
+    return record_path(diagnostics_root(results), dataset, config, seed, latent_width, preset)
 
 def save_diagnostics(run_dir, results) -> Path | None:
     "Copy a run's `diagnostics.json` to its record under `results`'s sibling `diagnostics/`; None if it has none."
     d = read_json_or_none(Path(run_dir) / 'diagnostics.json')
     if d is None: return None
-    return _write_if_changed(diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width']), d)
+    return _write_if_changed(diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width'], d['preset']), d)
 
-def read_diagnostics(results, latent_width: int | None = None) -> list[dict]:
+def read_diagnostics(results, latent_width: int | None = None, preset: str | None = None) -> list[dict]:
     "Every diagnostics record next to `results` (of one latent width, if given), in the order of `read_records`."
-    return read_records(diagnostics_root(results), latent_width)
+    return read_records(diagnostics_root(results), latent_width, preset)
 
 def write_diagnostics_table(results) -> Path:
     "Rebuild `sample_diagnostics.csv` next to the results tables (class fractions as space-separated numbers)."
@@ -575,7 +594,7 @@ def time_left(specs: Sequence[RunSpec], statuses: Sequence[str]) -> dict | None:
         key = (s.results, json.dumps(s.protocol, sort_keys=True))
         if s.results is None or key in seen: continue
         seen.add(key)
-        for r in read_records(s.results, s.protocol.get('latent_width')):
+        for r in read_records(s.results, s.protocol.get('latent_width'), s.protocol.get('preset')):
             if all(r.get(k) == v for k, v in s.protocol.items()) and (t := run_seconds(r)) is not None:
                 timed[(r['dataset'], r['config'], r['seed'], key)] = t
     left = [s for s, st in zip(specs, statuses) if st != 'done']
@@ -601,15 +620,16 @@ def found_runs(out_dir) -> list[tuple[str, str, int]]:
     return found
 
 def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_width: int | None = None,
-                    results=None) -> list[dict]:
+                    results=None, preset: str = 'seed') -> list[dict]:
     """One row per run of the expected grid (None: what is found): its eval.json fields, `status` and `run_dir`.
 
-    With `latent_width`, the result records of that width (under `results`, default `<out_dir>/../results/runs`) stand
-    in for runs whose folder has no eval.json, as on a fresh clone; eval.json of another width is left out."""
+    With `latent_width`, the result records of that width and `preset` (under `results`, default
+    `<out_dir>/../results/runs`) stand in for runs whose folder has no eval.json, as on a fresh clone; eval.json of
+    another width or preset is left out."""
     out = Path(out_dir)
     recs = {}
     if latent_width is not None:
-        recs = {(r['dataset'], r['config'], r['seed']): r for r in read_records(results or results_root(out), latent_width)}
+        recs = {(r['dataset'], r['config'], r['seed']): r for r in read_records(results or results_root(out), latent_width, preset)}
     found = found_runs(out) + sorted(recs, key=lambda k: (k[0], list(CONFIGS).index(k[1]) if k[1] in CONFIGS else 99, k[2]))
     datasets = _items(datasets) if datasets is not None else list(dict.fromkeys(d for d, _, _ in found))
     if datasets and 'study' in datasets: datasets = select_datasets(datasets)
@@ -619,8 +639,8 @@ def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_wid
     for d, c, s in itertools.product(datasets, configs, seeds):
         run = out / d / c / f'seed{s}'
         ev, status = read_json_or_none(run / 'eval.json'), run_status(run)
-        if ev is not None and latent_width is not None and ev.get('latent_width', latent_width) != latent_width:
-            ev, status = None, 'missing'                                      # a run of another latent width
+        if ev is not None and latent_width is not None and (ev.get('latent_width', latent_width), ev.get('preset')) != (latent_width, preset):
+            ev, status = None, 'missing'                                      # a run of another latent width or preset
         if ev is None and (d, c, s) in recs: ev, status = recs[(d, c, s)], 'done'
         rows.append({**{k: None for k in EVAL_KEYS}, **(ev or {}), 'dataset': d, 'config': c, 'seed': s,
                      'status': status, 'run_dir': str(run)})
@@ -632,7 +652,8 @@ def fake_eval(dataset: str, config: str, seed: int, quality: float = 0.0, rng=No
     rng = rng or np.random.default_rng([seed, *map(ord, dataset + config)])
     ssl, aug = CONFIGS[config]
     acc = lambda base: float(np.clip(base + 0.1 * quality + 0.02 * rng.standard_normal(), 0, 1))
-    return dict(dataset=dataset, config=config, seed=seed, ssl_method=ssl, augmentations=aug, latent_width=32,
+    return dict(dataset=dataset, config=config, seed=seed, ssl_method=ssl, augmentations=aug, preset='seed', latent_width=32,
+                stft_window='rectangular', res_kernel=3, weight_decay=1e-5,
                 svm=acc(0.7), knn=acc(0.65), recon_mse=float(0.2 * np.exp(-quality) * (1 + 0.05 * rng.random())),
                 fid=float(10 * np.exp(-quality) * (1 + 0.05 * rng.random())), is_mean=float(1.3 + 0.2 * quality),
                 is_std=0.05, cas=acc(0.8), fcn_test_accuracy=0.9, stage1_seconds=100 + 10 * rng.random(),

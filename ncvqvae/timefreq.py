@@ -7,37 +7,43 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['stft', 'istft']
+__all__ = ['STFT_WINDOWS', 'stft_window', 'stft', 'istft']
 
 # %% ../nbs/03_timefreq.ipynb #c005
+STFT_WINDOWS = ('rectangular', 'hann')
+
 def _check_length(L: int, n_fft: int):
     "`center=True` reflect-pads `n_fft//2` samples on each side, which needs `L > n_fft//2`."
     if L <= n_fft // 2:
         raise ValueError(f'stft needs a series of length L >= {n_fft // 2 + 1} for n_fft={n_fft} '
                          f'(center=True reflect-pads {n_fft // 2} samples per side); got L={L}')
 
-def stft(x: torch.Tensor, n_fft: int = 8, hop_length: int = 2) -> torch.Tensor:
+def stft_window(name: str, n_fft: int, device=None) -> torch.Tensor:
+    "The float32 analysis window `(n_fft,)` called `name`: 'rectangular' (the seed's) or 'hann' (periodic, the authors')."
+    if name == 'rectangular': return torch.ones(n_fft, device=device)
+    if name == 'hann': return torch.hann_window(n_fft, device=device)
+    raise ValueError(f'unknown STFT window {name!r}; choose one of {", ".join(STFT_WINDOWS)}')
+
+def stft(x: torch.Tensor, n_fft: int = 8, hop_length: int = 2, window: str = 'rectangular') -> torch.Tensor:
     "`(B, C, L)` -> float32 `(B, 2C, n_fft//2+1, L//hop_length+1)`: real parts in channels [0:C], imaginary in [C:2C]."
     if x.ndim != 3: raise ValueError(f'stft expects x of shape (B, C, L); got {tuple(x.shape)}')
     B, C, L = x.shape
     _check_length(L, n_fft)
     x = x.float().reshape(B * C, L)                                   # (b*c, l), float32 under any autocast
-    window = torch.ones(n_fft, device=x.device, dtype=x.dtype)        # rectangular (torch's default, made explicit)
-    s = torch.stft(x, n_fft, hop_length=hop_length, win_length=n_fft, window=window,
+    s = torch.stft(x, n_fft, hop_length=hop_length, win_length=n_fft, window=stft_window(window, n_fft, x.device),
                    center=True, onesided=True, return_complex=True)   # (b*c, f, w) complex
     s = torch.view_as_real(s)                                         # (b*c, f, w, 2)
     F, W = s.shape[1:3]
     return s.reshape(B, C, F, W, 2).permute(0, 4, 1, 2, 3).reshape(B, 2 * C, F, W)  # (b, [re_0..re_c-1, im_0..im_c-1], f, w)
 
 # %% ../nbs/03_timefreq.ipynb #c012
-def istft(u: torch.Tensor, length: int, n_fft: int = 8, hop_length: int = 2) -> torch.Tensor:
+def istft(u: torch.Tensor, length: int, n_fft: int = 8, hop_length: int = 2, window: str = 'rectangular') -> torch.Tensor:
     "`(B, 2C, F, W)` (real parts in [0:C], imaginary in [C:2C]) -> float32 `(B, C, length)`."
     if u.ndim != 4 or u.shape[1] % 2: raise ValueError(f'istft expects u of shape (B, 2C, F, W); got {tuple(u.shape)}')
     B, C2, F, W = u.shape
     C = C2 // 2
     u = u.float().reshape(B, 2, C, F, W)                              # (b, re/im, c, f, w)
     s = torch.complex(u[:, 0], u[:, 1]).reshape(B * C, F, W)          # (b*c, f, w) complex
-    window = torch.ones(n_fft, device=u.device, dtype=torch.float32)
-    x = torch.istft(s, n_fft, hop_length=hop_length, win_length=n_fft, window=window,
+    x = torch.istft(s, n_fft, hop_length=hop_length, win_length=n_fft, window=stft_window(window, n_fft, u.device),
                     center=True, onesided=True, length=length)        # (b*c, length)
     return x.reshape(B, C, length)

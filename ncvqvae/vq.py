@@ -22,7 +22,7 @@ class VectorQuantizer(nn.Module):
         self.n_codes, self.dim, self.decay, self.eps, self.beta = n_codes, dim, decay, eps, beta
         codebook = torch.randn(n_codes, dim)                              # global RNG: fixed by seed_everything
         self.register_buffer('codebook', codebook)                        # (K, dim)
-        self.register_buffer('ema_cluster_size', torch.ones(n_codes))     # (K,) as if each code was seen once
+        self.register_buffer('ema_cluster_size', torch.zeros(n_codes))    # (K,) no code seen yet, as in the reference
         self.register_buffer('ema_embed_sum', codebook.clone())           # (K, dim)
 
     def nearest(self, flat: torch.Tensor) -> torch.Tensor:
