@@ -260,17 +260,22 @@ def cmd_diagnose(args) -> int:
           f"{results.parent / 'sample_diagnostics.csv'}")
     return 1 if failed else 0
 
-FCN_COLUMNS = ('dataset', 'fcn_test_accuracy', 'train_accuracy', 'epochs', 'precision', 'seconds', 'device', 'version')
+FCN_COLUMNS = ('dataset', 'fcn_test_accuracy', 'published_wang', 'published_in_paper', 'reproduced_fawaz', 'reproduced_fawaz_std',
+               'train_accuracy', 'epochs', 'precision', 'seconds', 'device', 'version')
 
 def cmd_fcn(args) -> int:
     "The cached FCN of each dataset (trained where missing), its accuracies merged into `outputs/results/fcn_accuracy.csv`."
     import csv
     from ncvqvae.data import load_ucr
-    from ncvqvae.fcn import FCNConfig, fcn_cache_dir, load_or_train_fcn
+    from ncvqvae.fcn import FCNConfig, fcn_cache_dir, load_or_train_fcn, published_fcn
     from ncvqvae.sweep import _write_csv, select_datasets
     names = select_datasets(args.datasets, args.data_dir)
     path = outputs_dir() / 'results' / 'fcn_accuracy.csv'
     rows = {r['dataset']: r for r in csv.DictReader(path.open())} if path.exists() else {}
+    for r in rows.values():                                               # the published figures, for every row
+        pub = published_fcn(r['dataset'])
+        r.update(published_wang=pub['wang'], published_in_paper=pub['in_paper'], reproduced_fawaz=pub['reproduced'],
+                 reproduced_fawaz_std=pub['reproduced_std'])
     for name in names:
         ds = load_ucr(name, data_dir=args.data_dir)
         cfg = FCNConfig(epochs=args.epochs, precision=args.precision, device=args.device)
@@ -279,7 +284,11 @@ def cmd_fcn(args) -> int:
                           train_accuracy=round(info['train_accuracy'], 4), epochs=info['epochs'],
                           precision=info['config'].get('precision', 'fp32'), seconds=round(info['seconds'], 1),
                           device=info['config'].get('device'), version=info.get('version'))
-        print(f"{name}: FCN test accuracy {info['test_accuracy']:.4f}" + (' (cached)' if info['cached'] else ''), flush=True)
+        pub = published_fcn(name)
+        rows[name].update(published_wang=pub['wang'], published_in_paper=pub['in_paper'], reproduced_fawaz=pub['reproduced'],
+                          reproduced_fawaz_std=pub['reproduced_std'])
+        print(f"{name}: FCN test accuracy {info['test_accuracy']:.4f}" + (' (cached)' if info['cached'] else '')
+              + (f"; published {pub['wang']:.3f}" if pub['wang'] else ''), flush=True)
         _write_csv(path, sorted(rows.values(), key=lambda r: r['dataset']), FCN_COLUMNS)   # after each: hours apart
     print(path)
     return 0

@@ -20,8 +20,9 @@ from .core import (FileLock, atomic_torch_save, atomic_write_json, check_choice,
                           outputs_dir, read_json, read_jsonl, seed_everything)
 
 # %% auto #0
-__all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'FCN_LOCK', 'LOCK_POLL_S', 'ConvBlock', 'FCN', 'FCNConfig',
-           'train_fcn', 'fcn_accuracy', 'fcn_predict', 'fcn_cache_dir', 'load_fcn', 'load_or_train_fcn']
+__all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'FCN_LOCK', 'LOCK_POLL_S', 'PUBLISHED_FCN', 'ConvBlock', 'FCN',
+           'FCNConfig', 'train_fcn', 'fcn_accuracy', 'fcn_predict', 'fcn_cache_dir', 'load_fcn', 'load_or_train_fcn',
+           'published_fcn']
 
 # %% ../nbs/30_fcn.ipynb #c005
 class ConvBlock(nn.Sequential):
@@ -213,3 +214,22 @@ def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress
         return model, {**info, 'cached': False}
     finally:
         lock.release()
+
+# %% ../nbs/30_fcn.ipynb #c031
+# dataset: (Wang et al. 2017 FCN accuracy, in the paper's 44 datasets, Fawaz et al. reproduction mean, its std)
+PUBLISHED_FCN = {
+    'ArrowHead': (0.880, False, 0.8434, 0.0125), 'Beef': (0.750, True, 0.6800, 0.0183),
+    'CBF': (1.000, True, 0.9938, 0.0010), 'Coffee': (1.000, True, 1.0000, 0.0),
+    'ECG200': (0.900, False, 0.8880, 0.0084), 'ECG5000': (0.941, False, 0.9400, 0.0009),
+    'ECGFiveDays': (0.985, True, 0.9854, 0.0027), 'GunPoint': (1.000, True, 1.0000, 0.0),
+    'ItalyPowerDemand': (0.970, True, 0.9629, 0.0013), 'Mallat': (0.980, True, None, None),
+    'MoteStrain': (0.950, True, 0.9358, 0.0039), 'ShapesAll': (0.898, False, 0.8940, 0.0040),
+    'SonyAIBORobotSurface1': (0.968, True, 0.9584, 0.0139), 'SonyAIBORobotSurface2': (0.962, True, 0.9803, 0.0042),
+    'Symbols': (0.962, True, 0.9554, 0.0107), 'SyntheticControl': (0.990, True, 0.9887, 0.0045),
+    'Trace': (1.000, True, 1.0000, 0.0), 'TwoLeadECG': (1.000, True, 0.9995, 0.0005),
+    'TwoPatterns': (0.897, True, 0.8704, 0.0023), 'Wafer': (0.997, True, 0.9972, 0.0002)}
+
+def published_fcn(name: str) -> dict:
+    "The published FCN figures of dataset `name` (`wang`, `in_paper`, `reproduced`, `reproduced_std`); all None if there are none."
+    wang, in_paper, rep, rep_std = PUBLISHED_FCN.get(name, (None, None, None, None))
+    return dict(wang=wang, in_paper=in_paper, reproduced=rep, reproduced_std=rep_std)
