@@ -117,11 +117,11 @@ class MaskGIT(nn.Module):
             raise ValueError(f'codebook has shape {tuple(codebook.shape)}, the config expects (n_codes, code_dim) = {(cfg.n_codes, cfg.code_dim)}')
         self.cfg = cfg
         self.code_embed = nn.Parameter(codebook.detach().clone().float())          # (n_codes, code_dim)
-        self.mask_embed = nn.Parameter(0.02 * torch.randn(cfg.code_dim))            # (code_dim,)
+        self.mask_embed = nn.Parameter(torch.randn(cfg.code_dim))                   # (code_dim,)
+        self.pos = nn.Parameter(torch.randn(cfg.n_tokens, cfg.code_dim))            # (N, code_dim)
+        self.ln_in = nn.LayerNorm(cfg.code_dim)
+        self.class_embed = nn.Embedding(cfg.n_classes + 1, cfg.code_dim)            # index K = unconditional; N(0, 1)
         self.in_proj = nn.Linear(cfg.code_dim, cfg.width)
-        self.pos = nn.Parameter(0.02 * torch.randn(cfg.n_tokens, cfg.width))        # (N, width)
-        self.class_embed = nn.Embedding(cfg.n_classes + 1, cfg.width)               # index K = unconditional
-        nn.init.normal_(self.class_embed.weight, std=0.02)
         self.blocks = nn.ModuleList(Block(cfg.width, cfg.n_heads, cfg.ff_mult, cfg.head_dim) for _ in range(cfg.n_layers))
         self.ln_f = nn.RMSNorm(cfg.width)
         self.head = nn.Linear(cfg.width, cfg.n_codes)
@@ -135,8 +135,9 @@ class MaskGIT(nn.Module):
         if labels is None: labels = torch.full((b,), self.uncond, dtype=torch.long, device=tokens.device)
         e = F.embedding(tokens.masked_fill(mask, 0), self.code_embed)   # (b, N, code_dim); deterministic backward, unlike indexing
         e = torch.where(mask[..., None], self.mask_embed.to(e.dtype), e)            # (b, N, code_dim)
-        x = self.in_proj(e) + self.pos                                              # (b, N, width)
-        x = torch.cat([self.class_embed(labels)[:, None], x], dim=1)                # (b, 1 + N, width)
+        x = self.ln_in(e + self.pos)                                                # (b, N, code_dim)
+        x = torch.cat([self.class_embed(labels)[:, None].to(x.dtype), x], dim=1)    # (b, 1 + N, code_dim)
+        x = self.in_proj(x)                                                         # (b, 1 + N, width)
         for blk in self.blocks: x = blk(x)
         return self.head(self.ln_f(x[:, 1:]))                                       # (b, N, n_codes)
 
