@@ -204,9 +204,6 @@ OBJECTIVE_KEYS = ('proj_dim', 'ssl_weight', 'lambd', 'cov_weight', 'stage1_batch
 def record_path(results, dataset: str, config: str, seed: int, latent_width: int, preset: str = 'seed') -> Path:
     return Path(results) / dataset / variant(preset, latent_width) / f'{config}-seed{seed}.json'
 
-def _record_key(rec: dict) -> tuple:
-    return rec['dataset'], rec['config'], rec['seed'], rec['latent_width'], rec['preset']
-
 def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     "Write the result record of an evaluated run (its eval.json and protocol) under `results`; None if not evaluated."
     run_dir = Path(run_dir)
@@ -221,7 +218,7 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     missing = [k for k in ('dataset', 'config', 'seed', 'latent_width', 'preset') if rec.get(k) is None]
     if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}: a run of a superseded version, or not evaluated by '
                                  f'this one; re-run it (nbs/train.ipynb resumes) or its evaluation (nbs/evaluate.ipynb)')
-    return _write_if_changed(record_path(results, *_record_key(rec)[:4], rec['preset']), rec)
+    return _write_if_changed(record_path(results, *(rec[k] for k in ('dataset', 'config', 'seed', 'latent_width', 'preset'))), rec)
 
 def _write_if_changed(path, rec: dict) -> Path:
     "Write `rec` to `path` unless the file holds the same record (maybe in another key order), so it stays as it was."
