@@ -74,12 +74,12 @@ def resize_to(h: torch.Tensor, size) -> torch.Tensor:
     if tuple(h.shape[-2:]) == size: return h
     return F.interpolate(h, size=size, mode='bilinear', align_corners=True)
 
-def _up_block(c_in: int, c_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(c_in, c_out, kernel_size=(3, 4), stride=(1, 2), padding=(1, 1)),
-                         nn.BatchNorm2d(c_out), nn.LeakyReLU())
-
 def _up_conv(c_in: int, c_out: int) -> nn.ConvTranspose2d:
+    "One exact time doubling: `ConvTranspose2d(k=(3,4), s=(1,2), p=(1,1))`."
     return nn.ConvTranspose2d(c_in, c_out, kernel_size=(3, 4), stride=(1, 2), padding=(1, 1))
+
+def _up_block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(_up_conv(c_in, c_out), nn.BatchNorm2d(c_out), nn.LeakyReLU())
 
 class Decoder(nn.Module):
     "`(b, hidden, F, W'), size=(F, W) -> (b, out_channels, F, W)`: residual blocks + BN, `n_up + 1` time doublings, resize."
