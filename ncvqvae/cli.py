@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument('--epochs', type=int, default=1000)
     f.add_argument('--precision', default='fp32', choices=('fp32', 'bf16'))
     f.add_argument('--device', default='auto')
-    sub.add_parser('bench', add_help=False, help='time the training steps, sampling and the FCN on this device, '
-                   'with FLOPs and the study projection (ncvqvae bench --help)')
+    sub.add_parser('bench', add_help=False, help='time the training steps, sampling and the FCN on this device; '
+                   '--run DATASET / --study project whole runs (ncvqvae bench --help)')
     d = sub.add_parser('data', help='the study datasets and where each is found')
     d.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
     d.add_argument('--fetch', action='store_true', help='download the missing ones into the cache')

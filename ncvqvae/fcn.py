@@ -26,12 +26,15 @@ __all__ = ['FCN_PARTIAL', 'FCN_METRICS', 'FCN_CKPT', 'FCN_INFO', 'FCN_LOCK', 'LO
 
 # %% ../nbs/30_fcn.ipynb #c005
 class ConvBlock(nn.Sequential):
-    "`Conv1d` with 'same' padding (Keras convention: the extra zero on the right), BatchNorm1d, ReLU."
+    """`Conv1d` with 'same' padding (Keras convention: the extra zero on the right), BatchNorm1d, ReLU.
+    An odd kernel pads inside the convolution (bit-identical, without the padded copy and its backward); an even
+    one needs the asymmetric pad. The pad's slot stays (an `Identity`) so that saved weights keep their names."""
     def __init__(self, c_in: int, c_out: int, kernel_size: int):
-        left = (kernel_size - 1) // 2
-        super().__init__(nn.ConstantPad1d((left, kernel_size - 1 - left), 0.0),
-                         nn.Conv1d(c_in, c_out, kernel_size, bias=False),
-                         nn.BatchNorm1d(c_out), nn.ReLU())
+        left, right = (kernel_size - 1) // 2, kernel_size // 2
+        odd = left == right
+        super().__init__(nn.Identity() if odd else nn.ConstantPad1d((left, right), 0.0),
+                         nn.Conv1d(c_in, c_out, kernel_size, padding=left if odd else 0, bias=False),
+                         nn.BatchNorm1d(c_out), nn.ReLU(inplace=True))
 
 class FCN(nn.Module):
     "Wang et al. (2017) FCN: three conv blocks, global average pooling (the 128-d feature), a linear classifier."
