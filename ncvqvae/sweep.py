@@ -21,16 +21,16 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, sugg
 # %% auto #0
 __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
            'METRICS', 'TIMES', 'EVAL_KEYS', 'OBJECTIVE_KEYS', 'NOT_A_CHANGE', 'DIAGNOSTIC_METRICS',
-           'DIAGNOSTIC_COLUMNS', 'EXECUTORS', 'REFERENCE_LATENT_WIDTH', 'NEMENYI_Q05', 'select_configs', 'select_seeds',
-           'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root',
+           'DIAGNOSTIC_COLUMNS', 'EXECUTORS', 'NEMENYI_Q05', 'select_configs', 'select_seeds', 'check_dataset',
+           'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'results_root',
            'experiment_runs_dir', 'RunSpec', 'variant', 'default_runs_dir', 'all_runs_dirs', 'resolve_protocol',
            'plan_sweep', 'run_status', 'record_path', 'save_record', 'protocol_record', 'is_recorded', 'read_records',
            'write_results_tables', 'record_experiment', 'diagnostics_root', 'diagnostics_path', 'save_diagnostics',
            'read_diagnostics', 'write_diagnostics_table', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env',
            'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table',
            'plan_table', 'run_sweep', 'run_seconds', 'time_left', 'time_spent', 'found_runs', 'collect_results',
-           'fake_eval', 'reference_figures', 'metric_sign', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test',
-           'cd_groups', 'ssl_groups', 'ssl_effect']
+           'fake_eval', 'metric_sign', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups',
+           'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/40_sweep.ipynb #c005
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -656,25 +656,6 @@ def fake_eval(dataset: str, config: str, seed: int, quality: float = 0.0, rng=No
                 is_std=0.05, cas=acc(0.8), fcn_test_accuracy=0.9, stage1_seconds=100 + 10 * rng.random(),
                 stage2_seconds=50 + 5 * rng.random(), codebook_usage=0.5, codebook_perplexity=20.0, n_samples=256,
                 version=ncvqvae.__version__)
-
-# %% ../nbs/40_sweep.ipynb #c053
-REFERENCE_LATENT_WIDTH = 8
-_REF = """Wafer vqvae 89.2 0.0 93.3 0.5 5.72 0.53 1.33 0.05 97.6 0.3
-Wafer barlowtwins-warp 94.4 0.3 96.3 0.4 3.70 0.30 1.25 0.03 97.7 1.0
-Wafer vibcreg-warp 93.9 0.9 96.6 0.5 3.67 0.27 1.26 0.02 97.9 0.5
-SonyAIBORobotSurface1 vqvae 67.9 8.2 55.7 8.6 23.7 7.7 1.20 0.10 97.5 0.9
-SonyAIBORobotSurface1 vibcreg-gauss 69.2 6.1 54.3 7.7 18.6 2.7 1.44 0.08 98.5 0.3
-SonyAIBORobotSurface2 vqvae 85.5 2.1 80.6 3.9 5.42 2.37 1.62 0.08 92.9 2.9
-SonyAIBORobotSurface2 barlowtwins-gauss 81.5 0.7 80.2 2.0 1.78 0.70 1.81 0.02 96.9 1.6"""
-
-def reference_figures() -> list[dict]:
-    "The authors' reference rows: dataset, config, and `<metric>_mean` / `<metric>_std` for svm, knn, fid, is_mean, cas."
-    rows = []
-    for line in _REF.splitlines():
-        d, c, *v = line.split()
-        vals = dict(zip([f'{m}_{s}' for m in ('svm', 'knn', 'fid', 'is_mean', 'cas') for s in ('mean', 'std')], map(float, v)))
-        rows.append({'dataset': d, 'config': c, 'latent_width': REFERENCE_LATENT_WIDTH, **vals})
-    return rows
 
 # %% ../nbs/40_sweep.ipynb #c056
 NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
