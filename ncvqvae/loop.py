@@ -28,13 +28,25 @@ def rng_state(gens: dict) -> dict:
     if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
     return st
 
+def _cpu_bytes(state) -> torch.Tensor:
+    "An RNG state as the CPU uint8 tensor torch's setters accept, wherever `map_location` put it."
+    return torch.as_tensor(state).detach().to('cpu', torch.uint8).contiguous()
+
 def set_rng_state(st: dict, gens: dict) -> None:
-    "Restore what `rng_state` saved."
+    "Restore what `rng_state` saved (states on any device); refuses a generator saved on another kind of device."
+    states = {k: _cpu_bytes(st['gens'][k]) for k in gens}
+    for k, g in gens.items():
+        have = g.get_state().numel()
+        if states[k].numel() != have:
+            raise ValueError(f"the checkpoint's {k!r} generator was saved on another kind of device ({states[k].numel()} "
+                             f"state bytes; this {g.device.type} generator has {have}): resume the run on the device it "
+                             f"started on (device=...), or delete the run folder to start afresh")
     random.setstate(tuple(tuple(x) if isinstance(x, list) else x for x in st['python']))
     np.random.set_state((st['numpy'][0], np.array(st['numpy'][1], dtype=np.uint32), *st['numpy'][2:]))
-    torch.set_rng_state(st['torch'])
-    for k, g in gens.items(): g.set_state(st['gens'][k])
-    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
+    torch.set_rng_state(_cpu_bytes(st['torch']))
+    for k, g in gens.items(): g.set_state(states[k])
+    if 'cuda' in st and torch.cuda.is_available():
+        for i, s in enumerate(st['cuda'][:torch.cuda.device_count()]): torch.cuda.set_rng_state(_cpu_bytes(s), i)
 
 #: Config keys that may change between an interrupted run and its resumption (where and how fast it runs, how
 #: often it reports), at any depth of the config dict.
