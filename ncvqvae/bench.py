@@ -15,7 +15,7 @@ import ncvqvae
 from .sweep import CONFIGS
 from .core import check_choice, get_device, make_generator, atomic_write_json, malloc_env
 from .data import STUDY_DATASETS
-from .loop import autocast, PRECISIONS
+from .loop import autocast, make_optimizer, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
 from .ssl import SSL_METHODS
 from .stage1 import NCVQVAE, Stage1Config
@@ -105,9 +105,8 @@ def dataset_shape(dataset) -> dict:
 
 # %% ../nbs/50_bench.ipynb #c019
 def _optimizer(model, dev):
-    "AdamW and cosine schedule exactly as the stages build them."
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-5, fused=dev.type in ('cpu', 'cuda'))
-    return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10 ** 6, eta_min=0.0)
+    "The stages' optimizer recipe (`loop.make_optimizer`) at their default lr and weight decay, over a long schedule."
+    return make_optimizer(model.parameters(), 1e-3, 1e-5, 10 ** 6, dev)
 
 def _stage1_model(method, length, latent_width, dev, model_kw=None, seed=0):
     torch.manual_seed(seed)

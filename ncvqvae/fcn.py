@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import ncvqvae
-from .loop import autocast, fit, load_checkpoint, same_run_config, PRECISIONS
+from .loop import autocast, fit, load_checkpoint, make_optimizer, same_run_config, PRECISIONS
 from .core import (FileLock, atomic_torch_save, atomic_write_json, check_choice, get_device, make_generator,
                           outputs_dir, read_json, read_jsonl, seed_everything)
 
@@ -100,9 +100,7 @@ def train_fcn(X_train, y_train, n_classes: int, cfg: FCNConfig = FCNConfig(), X_
     seed_everything(cfg.seed)
     model = FCN(X.shape[1], n_classes).to(dev)
     steps_per_epoch = n // cfg.batch_size + (n % cfg.batch_size >= 2)    # a last batch of one is skipped
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
-                            fused=dev.type in ('cpu', 'cuda'))
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs * steps_per_epoch, eta_min=0.0)
+    opt, sched = make_optimizer(model.parameters(), cfg.lr, cfg.weight_decay, cfg.epochs * steps_per_epoch, dev)
     gens = {'shuffle': make_generator(cfg.seed, dev)}
     config = {'fcn': asdict(cfg), 'n_classes': n_classes, 'shape': list(X.shape), 'data_sha1': _data_sha1(X.cpu().numpy(), y.cpu().numpy())}
 

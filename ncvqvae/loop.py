@@ -17,7 +17,7 @@ from .core import atomic_torch_save, atomic_write_json, append_jsonl, truncate_j
 
 # %% auto #0
 __all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'run_config_diff', 'same_run_config', 'load_checkpoint',
-           'autocast', 'fit']
+           'autocast', 'make_optimizer', 'fit']
 
 # %% ../nbs/04_loop.ipynb #c005
 def rng_state(gens: dict) -> dict:
@@ -83,6 +83,12 @@ def autocast(device, precision: str = 'fp32'):
     "A bf16 autocast context for `precision='bf16'`, a no-op for 'fp32'."
     check_choice('precision', precision, PRECISIONS)
     return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16')
+
+# %% ../nbs/04_loop.ipynb #c008o
+def make_optimizer(params, lr: float, weight_decay: float, total_steps: int, device) -> tuple:
+    "`(AdamW, cosine schedule to 0 over total_steps)`: the study's optimizer recipe, fused on CPU and CUDA."
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=torch.device(device).type in ('cpu', 'cuda'))
+    return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, total_steps), eta_min=0.0)
 
 # %% ../nbs/04_loop.ipynb #c011
 def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, batch_size: int, epochs: int,

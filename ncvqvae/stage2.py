@@ -14,7 +14,7 @@ import torch
 
 import ncvqvae
 from .core import check_choice, check_positive_ints, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict
-from .loop import fit, load_checkpoint, autocast, PRECISIONS
+from .loop import fit, load_checkpoint, autocast, make_optimizer, PRECISIONS
 from .maskgit import PriorConfig, MaskGIT, masked_token_loss, sample_tokens
 from .stage1 import NCVQVAE, load_stage1
 
@@ -93,9 +93,7 @@ def train_stage2(stage1: NCVQVAE, prior_cfg: PriorConfig, train_cfg: Stage2Train
     y_tr = torch.as_tensor(ds.y_train, device=dev); y_te = torch.as_tensor(ds.y_test, device=dev)
     prior = MaskGIT(prior_cfg, stage1.vq.codebook).to(dev)
     steps_per_epoch = max(1, math.ceil(len(tok_tr) / train_cfg.batch_size))
-    opt = torch.optim.AdamW(prior.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay,
-                            fused=dev.type in ('cpu', 'cuda'))
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=train_cfg.epochs * steps_per_epoch, eta_min=0.0)
+    opt, sched = make_optimizer(prior.parameters(), train_cfg.lr, train_cfg.weight_decay, train_cfg.epochs * steps_per_epoch, dev)
     gens = {'shuffle': make_generator(train_cfg.seed, dev), 'mask': make_generator(train_cfg.seed + 2, dev)}
 
     def step(idx):
