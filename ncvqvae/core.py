@@ -8,8 +8,7 @@ import dataclasses, json, os, platform, random, socket, sys, tempfile, threading
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
-import torch
+import numpy as np                  # torch is imported where it is used: `ncvqvae --help` starts without it
 
 # %% auto #0
 __all__ = ['DEVICES', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice', 'check_positive_ints',
@@ -42,12 +41,14 @@ def check_non_negative(obj, *names: str) -> None:
 # %% ../nbs/00_core.ipynb #c011
 def seed_everything(seed: int) -> None:
     "Seed python, numpy and torch (CPU and every CUDA device)."
+    import torch
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 def make_generator(seed: int, device='cpu') -> torch.Generator:
     "A `torch.Generator` on `device`, seeded with `seed` (random ops need the generator on the tensor's device)."
+    import torch
     g = torch.Generator(device=torch.device(device))
     g.manual_seed(seed)
     return g
@@ -57,6 +58,7 @@ DEVICES = ('auto', 'cpu', 'cuda', 'mps')
 
 def get_device(device: str = 'auto') -> torch.device:
     "Resolve a device name: 'auto' (CUDA if available, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'."
+    import torch
     name = str(device)
     check_choice('device', name.split(':')[0], DEVICES)
     if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -100,7 +102,8 @@ def _to_jsonable(o):
     if isinstance(o, (np.integer,)): return int(o)
     if isinstance(o, (np.floating,)): return float(o)
     if isinstance(o, np.ndarray): return o.tolist()
-    if isinstance(o, torch.Tensor): return o.tolist()
+    torch = sys.modules.get('torch')                                # a tensor means torch is loaded
+    if torch is not None and isinstance(o, torch.Tensor): return o.tolist()
     if isinstance(o, Path): return str(o)
     raise TypeError(f'{type(o).__name__} is not JSON serialisable')
 
@@ -114,6 +117,7 @@ def atomic_write_json(path, obj) -> Path:
 
 def atomic_torch_save(obj, path) -> Path:
     "`torch.save` to `path` atomically."
+    import torch
     return _atomic_write(path, lambda f: torch.save(obj, f), mode='wb')
 
 def read_json(path):
