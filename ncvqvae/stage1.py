@@ -143,7 +143,7 @@ class NCVQVAE(nn.Module):
         return F.mse_loss(x_hat, x) + F.mse_loss(u_hat, u)
 
     def forward(self, x, x_aug=None):
-        "x, x_aug: (b, C, L) -> (x_hat, losses) with `losses['loss']` the total to minimise."
+        "x, x_aug: (b, C, L) -> (x_hat, losses, tokens (b, F, W')) with `losses['loss']` the total to minimise."
         u, z_q, idx, commit = self.encode(x)
         u_hat, x_hat = self.decode(z_q)
         losses = {'recon': self.recon_loss(x, u, x_hat, u_hat), 'commit': commit}
