@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_bench.ipynb #c001
 from __future__ import annotations
-import argparse, json, math, os, platform, statistics, sys, time
+import argparse, json, math, os, statistics, sys, time
 from typing import Callable, Sequence
 
 import torch
@@ -13,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import ncvqvae
 from .sweep import CONFIGS
-from .core import check_choice, get_device, make_generator, atomic_write_json, malloc_env
+from .core import check_choice, device_name, get_device, make_generator, atomic_write_json, malloc_env
 from .data import STUDY_DATASETS
 from .loop import autocast, make_optimizer, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
@@ -335,14 +335,6 @@ def bench_memory(method: str = 'barlowtwins', dataset='ShapesAll', latent_width:
 # %% ../nbs/50_bench.ipynb #c032
 ITEMS = ('stage1_step', 'stage1_epoch', 'augment', 'stage2_step', 'sampling', 'fcn_step', 'memory')
 
-def _device_name(dev: torch.device) -> str:
-    if dev.type == 'cuda': return torch.cuda.get_device_name(dev)
-    try:
-        for line in open('/proc/cpuinfo'):
-            if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
 def busy_cpus(window_s: float = 0.5) -> float | None:
     "How many CPUs were busy (all processes) during the next `window_s` seconds, from /proc/stat; None if unknown."
     def sample():
@@ -363,7 +355,7 @@ def allocator_info() -> str | None:
 
 def machine_info(dev: torch.device) -> dict:
     "Device name, torch version, threads, CPU count, allocator, the load average (1, 5, 15 min) and the CPUs busy now."
-    return {'device': str(dev), 'device_name': _device_name(dev), 'torch': torch.__version__,
+    return {'device': str(dev), 'device_name': device_name(dev), 'torch': torch.__version__,
             'ncvqvae': ncvqvae.__version__, 'threads': torch.get_num_threads(), 'cpu_count': os.cpu_count(),
             'allocator': allocator_info(),
             'load_before': list(os.getloadavg()) if hasattr(os, 'getloadavg') else None,

@@ -12,10 +12,10 @@ import numpy as np                  # torch is imported where it is used: `ncvqv
 
 # %% auto #0
 __all__ = ['DEVICES', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice', 'check_positive_ints',
-           'check_non_negative', 'seed_everything', 'make_generator', 'get_device', 'project_root', 'outputs_dir',
-           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json', 'append_jsonl',
-           'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'pid_alive', 'read_json_or_none', 'job_id',
-           'lock_is_fresh', 'FileLock', 'malloc_env']
+           'check_non_negative', 'seed_everything', 'make_generator', 'get_device', 'device_name', 'project_root',
+           'outputs_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json',
+           'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'pid_alive', 'read_json_or_none',
+           'job_id', 'lock_is_fresh', 'FileLock', 'malloc_env']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -67,6 +67,17 @@ def get_device(device: str = 'auto') -> torch.device:
     if name == 'mps' and not torch.backends.mps.is_available():
         raise RuntimeError("device='mps' was asked for but is not available; use device='cpu' or 'auto'")
     return torch.device(name)
+
+def device_name(device) -> str:
+    "What `device` is, in words: the GPU's name, or the CPU's model (what a record says it ran on)."
+    import torch
+    dev = torch.device(device)
+    if dev.type == 'cuda': return torch.cuda.get_device_name(dev)
+    try:
+        for line in open('/proc/cpuinfo'):
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine() or dev.type
 
 # %% ../nbs/00_core.ipynb #c017
 def project_root(start: str | Path | None = None) -> Path:

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 import ncvqvae
-from .core import atomic_write_json, get_device, read_json, read_json_or_none, read_jsonl
+from .core import atomic_write_json, device_name, get_device, read_json, read_json_or_none, read_jsonl
 from .data import load_ucr
 from .fcn import FCN_PARTIAL, FCNConfig, fcn_predict, load_or_train_fcn
 from .metrics import class_proportional_counts, classification_accuracy_score, compute_fid, inception_score
@@ -108,7 +108,7 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
               'stage2_seconds': _wall_seconds(run_dir / 'metrics_stage2.jsonl'),
               'codebook_usage': usage['usage'], 'codebook_perplexity': usage['perplexity'], **stage1_objective(run_dir),
               'n_samples': n_uncond, 'n_cas_samples': int(len(y_syn)), 'eval_seconds': time.perf_counter() - t0,
-              'precision': precision, 'stage1_epochs': s1['train']['epochs'], 'stage2_epochs': cfg['stage2']['train']['epochs'],
+              'precision': precision, 'device': str(dev), 'device_name': device_name(dev), 'stage1_epochs': s1['train']['epochs'], 'stage2_epochs': cfg['stage2']['train']['epochs'],
               'fcn_epochs': fcn_cfg.epochs, 'cas_epochs': (cas_cfg or fcn_cfg).epochs, 'n_cas': n_cas, 'version': ncvqvae.__version__}
     atomic_write_json(run_dir / 'eval.json', result)
     if n_cas: (run_dir / 'cas' / FCN_PARTIAL).unlink(missing_ok=True)              # the CAS classifier's resume point
