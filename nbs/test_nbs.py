@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from nbdev.config import get_config
 from nbdev.test import test_nb as run_notebook_tests
+from ncvqvae.runs import Run
 
 NBS = Path(__file__).resolve().parent
 ROOT = NBS.parent
@@ -106,7 +107,7 @@ def test_train_notebook(tmp_path, ssl_method):
                probe_every=2, ckpt_every=1, n_samples_per_class=2, evaluate=ssl_method == 'vibcreg', fcn_epochs=2,
                cas_epochs=2, n_cas=20, n_uncond=24, proj_hidden=64, proj_dim=64, prior_width=64, prior_layers=1)
     name = 'vqvae' if ssl_method == 'none' else f'{ssl_method}-gauss'
-    run = tmp_path / 'runs' / 'SyntheticCBF' / name / 'seed1'
+    run = Run(tmp_path / 'runs', 'SyntheticCBF', name, 1).dir
     for f in ('config.json', 'metrics.jsonl', 'stage1.pt', 'summary_stage1.json', 'reconstructions.png',
               'metrics_stage2.jsonl', 'stage2.pt', 'summary_stage2.json', 'samples_per_class.png', 'samples_unconditional.png'):
         assert (run / f).exists(), f
@@ -119,7 +120,7 @@ def test_train_notebook(tmp_path, ssl_method):
                    stage1_epochs=2, stage2_epochs=2, out_dir=str(tmp_path / 'prior'), stage1_from=str(tmp_path / 'runs'),
                    p_uncond=0.5, device='cpu', val_every=1, probe_every=2, ckpt_every=1, n_samples_per_class=2,
                    evaluate=False, proj_hidden=64, proj_dim=64, prior_width=64, prior_layers=1)
-        taken = tmp_path / 'prior' / 'SyntheticCBF' / 'vqvae' / 'seed1'
+        taken = Run(tmp_path / 'prior', 'SyntheticCBF', 'vqvae', 1).dir
         assert os.path.samefile(taken / 'stage1.pt', run / 'stage1.pt')               # linked, not trained again
         assert json.loads((taken / 'config.json').read_text())['stage2']['prior']['p_uncond'] == 0.5
         assert (taken / 'summary_stage2.json').exists()
@@ -148,7 +149,7 @@ def test_explore_reconstructions(tmp_path):
     for method, name in (('none', 'vqvae'), ('barlowtwins', 'barlowtwins-warp')):
         train_stage1(Stage1Config(length=ds.length, ssl_method=method, proj_hidden=64, proj_dim=64),
                      TrainConfig(epochs=2, batch_size=16, device='cpu', probe_every=2),
-                     ds, tmp_path / 'runs' / 'SyntheticCBF' / name / 'seed1', progress=False)
+                     ds, Run(tmp_path / 'runs', 'SyntheticCBF', name, 1).dir, progress=False)
     nb = _papermill(NBS / 'explore' / 'reconstructions.ipynb', tmp_path / 'rec.ipynb',
                     runs_dir=str(tmp_path / 'runs'), max_tsne=200)
     assert json.dumps(nb['cells']).count('image/png') >= 4
@@ -160,7 +161,7 @@ def test_explore_generation(tmp_path):
     from ncvqvae.stage1 import Stage1Config, TrainConfig, train_stage1
     from ncvqvae.stage2 import Stage2TrainConfig, prior_config, train_stage2
     ds = load_ucr('SyntheticCBF')
-    run_dir = tmp_path / 'runs' / 'SyntheticCBF' / 'barlowtwins-warp' / 'seed1'
+    run_dir = Run(tmp_path / 'runs', 'SyntheticCBF', 'barlowtwins-warp', 1).dir
     stage1_model, _ = train_stage1(Stage1Config(length=ds.length, ssl_method='barlowtwins', proj_hidden=64, proj_dim=64),
                                    TrainConfig(epochs=2, batch_size=16, device='cpu', probe_every=2), ds, run_dir, progress=False)
     train_stage2(stage1_model, prior_config(stage1_model, ds.n_classes, width=64, n_layers=2),
@@ -197,7 +198,7 @@ def _two_datasets(tmp_path):
 
 def _sweep_state(runs, grid_args):
     from ncvqvae.cli import build_parser, _plan
-    from ncvqvae.sweep import sweep_statuses
+    from ncvqvae.launch import sweep_statuses
     specs = _plan(build_parser().parse_args(['status', *map(str, grid_args)]))
     return specs, sweep_statuses(specs)
 
@@ -226,8 +227,8 @@ def test_sweep_local_interrupted_then_resumed(tmp_path, capsys):
         specs, states = _sweep_state(runs, grid)
         if 'running' not in states: break
         time.sleep(0.5)
-    done_before = {s.run_dir: (s.run_dir / 'train.ipynb').stat().st_mtime_ns for s, st in zip(specs, states) if st == 'done'}
-    errors = [(s.run_dir / 'sweep_error.json').read_text() for s, st in zip(specs, states) if st == 'failed']
+    done_before = {s.dir: (s.dir / 'train.ipynb').stat().st_mtime_ns for s, st in zip(specs, states) if st == 'done'}
+    errors = [(s.dir / 'sweep_error.json').read_text() for s, st in zip(specs, states) if st == 'failed']
     assert 1 <= len(done_before) <= 2 and set(states) <= {'done', 'missing'}, (states, errors)
     capsys.readouterr()
     assert main(['status', *grid]) == 0
@@ -238,13 +239,13 @@ def test_sweep_local_interrupted_then_resumed(tmp_path, capsys):
     specs, states = _sweep_state(runs, grid)
     assert states == ['done'] * 4
     for s in specs:
-        nb = json.loads((s.run_dir / 'train.ipynb').read_text())                  # the executed notebook is the record
+        nb = json.loads((s.dir / 'train.ipynb').read_text())                  # the executed notebook is the record
         assert nb['metadata']['papermill']['parameters']['ssl_method'] == s.parameters['ssl_method']
-        assert (s.run_dir / 'samples_per_class.png').exists() and not (s.run_dir / 'sweep.lock').exists()
+        assert (s.dir / 'samples_per_class.png').exists() and not (s.dir / 'sweep.lock').exists()
     assert {p: (p / 'train.ipynb').stat().st_mtime_ns for p in done_before} == done_before   # not run again
     records = read_jsonl(runs / 'sweep.jsonl')
     finished = [r['run_dir'] for r in records]
-    assert len(set(finished)) == len(finished) and {str(s.run_dir) for s in specs if s.run_dir not in done_before} <= set(finished)
+    assert len(set(finished)) == len(finished) and {str(s.dir) for s in specs if s.dir not in done_before} <= set(finished)
     assert all(r['threads'] == str(max(1, os.cpu_count() // 2)) for r in records)
 
     assert main(['sweep', *grid, '--workers', '2']) == 0                          # nothing left to do
@@ -289,7 +290,8 @@ def test_report(tmp_path, capsys):
     "`ncvqvae report` renders report.html from eval.json files (here fake ones), with missing runs shown as missing."
     from ncvqvae.cli import main
     from ncvqvae.core import atomic_write_json
-    from ncvqvae.sweep import diagnostics_path, fake_eval, record_path, results_root
+    from ncvqvae.runs import diagnostics_path, record_path, results_root
+    from fixtures import fake_eval
     empty = tmp_path / 'empty'; empty.mkdir()
     assert main(['report', '--out', str(empty)]) == 0
     assert 'Nothing to report yet' in (empty / 'report.html').read_text()
@@ -300,8 +302,8 @@ def test_report(tmp_path, capsys):
         for c, q in quality.items():
             for s in (1, 2):
                 if (d, c) != ('Symbols', 'vibcreg-gauss'):                      # never ran: must show as missing
-                    atomic_write_json(runs / d / c / f'seed{s}' / 'eval.json', fake_eval(d, c, s, quality=q))
-    atomic_write_json(runs / 'Symbols' / 'vibcreg-gauss' / 'seed1' / 'sweep_error.json', {'error': 'RuntimeError: x'})
+                    atomic_write_json(Run(runs, d, c, s).dir / 'eval.json', fake_eval(d, c, s, quality=q))
+    atomic_write_json(Run(runs, 'Symbols', 'vibcreg-gauss', 1).dir / 'sweep_error.json', {'error': 'RuntimeError: x'})
     for c, fid in {'vqvae': 30.0, 'barlowtwins-warp': 40.0}.items():             # sample diagnostics of 4 Wafer runs
         for s in (1, 2):
             atomic_write_json(diagnostics_path(results_root(runs), 'Wafer', c, s, 32), dict(
@@ -368,7 +370,8 @@ def test_report_from_records(tmp_path, capsys):
     "On a fresh clone the report is built from the committed result records alone, and compared with the authors' figures."
     from ncvqvae.cli import main
     from ncvqvae.core import atomic_write_json
-    from ncvqvae.sweep import diagnostics_path, fake_eval, record_path
+    from ncvqvae.runs import diagnostics_path, record_path
+    from fixtures import fake_eval
     results = tmp_path / 'results' / 'runs'
     for w in (8, 32):
         for c, q in {'vqvae': 0.0, 'barlowtwins-warp': 1.0}.items():
@@ -393,3 +396,14 @@ def test_report_from_records(tmp_path, capsys):
     assert 'barlowtwins-warp at w' not in section.split('requires:')[1].split('.</p>')[0]      # 10% is enough for 1.25
     assert main(['report', '--out', str(tmp_path / 'elsewhere' / 'runs')]) == 2               # no runs, no records: an error
     assert 'no result records' in capsys.readouterr().err
+
+
+def test_committed_tables_rebuild_identically(tmp_path):
+    "The committed study tables are exactly what the committed records give: the tables' code changes no result."
+    import shutil
+    from ncvqvae.study import write_diagnostics_table, write_results_tables
+    committed = ROOT / 'outputs' / 'results'
+    for sub in ('runs', 'diagnostics'): shutil.copytree(committed / sub, tmp_path / sub)
+    write_results_tables(tmp_path / 'runs'); write_diagnostics_table(tmp_path / 'runs')
+    for name in ('study_runs.csv', 'study_summary.csv', 'sample_diagnostics.csv'):
+        assert (tmp_path / name).read_text() == (committed / name).read_text(), name

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 import ncvqvae
-from .sweep import CONFIGS
+from .runs import CONFIGS
 from .core import check_choice, device_name, get_device, make_generator, atomic_write_json, malloc_env
 from .data import STUDY_DATASETS
 from .loop import autocast, make_optimizer, PRECISIONS

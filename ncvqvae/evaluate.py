@@ -14,6 +14,7 @@ import torch
 import ncvqvae
 from .core import atomic_write_json, device_name, get_device, read_json, read_json_or_none, read_jsonl
 from .data import load_ucr
+from .runs import Run
 from .fcn import FCN_PARTIAL, FCNConfig, fcn_predict, load_or_train_fcn
 from .metrics import class_proportional_counts, classification_accuracy_score, compute_fid, inception_score
 from .stage1 import Stage1Config, config_name, encode_split, probe_splits
@@ -22,18 +23,14 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'fcn_root_for', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas',
-           'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size',
-           'diagnostics_missing', 'sample_diagnostics']
+__all__ = ['DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas', 'evaluate_run',
+           'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size', 'diagnostics_missing',
+           'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
-def fcn_root_for(run_dir) -> Path:
-    "Where the per-dataset FCNs of a runs folder are cached: `<runs>/../fcn` for `<runs>/<dataset>/<config>/seed<s>`."
-    return Path(run_dir).resolve().parents[2].parent / 'fcn'
-
 def run_fcn(run_dir, ds, fcn_cfg: FCNConfig, fcn_dir, dev, progress: bool = True) -> tuple:
-    "The dataset's cached FCN for a run (trained once if missing): `fcn_dir`, else `fcn_root_for(run_dir)`."
-    fcn_dir = Path(fcn_dir) if fcn_dir is not None else fcn_root_for(run_dir)
+    "The dataset's cached FCN for a run (trained once if missing): `fcn_dir`, else the runs folder's cache (`Run.fcn_dir`)."
+    fcn_dir = Path(fcn_dir) if fcn_dir is not None else Run.at(run_dir).fcn_dir
     return load_or_train_fcn(ds, replace(fcn_cfg, device=str(dev)), cache_dir=fcn_dir / ds.name, progress=progress)
 
 def real_features(stage1, fcn, X) -> np.ndarray:

@@ -14,7 +14,7 @@ import torch
 from .bench import dataset_shape
 from .core import atomic_torch_save, check_choice, get_device, read_jsonl
 from .data import STUDY_DATASETS, UCRDataset
-from .sweep import CONFIGS
+from .runs import CONFIGS
 from .stage1 import PRESETS, Stage1Config, TrainConfig, encode_split, preset_settings, probe_splits, train_stage1
 from .stage2 import Sampler, Stage2TrainConfig, extract_tokens, masked_loss_eval, prior_config, train_stage2
 from .fcn import FCNConfig, train_fcn
