@@ -15,7 +15,7 @@ import ncvqvae
 from .sweep import CONFIGS
 from .core import check_choice, device_name, get_device, make_generator, atomic_write_json, malloc_env
 from .data import STUDY_DATASETS
-from .loop import autocast, make_optimizer, PRECISIONS
+from .loop import make_optimizer, train_epoch, train_step, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
 from .ssl import SSL_METHODS
 from .stage1 import NCVQVAE, Stage1Config
@@ -122,11 +122,8 @@ def stage1_step_fn(method: str, length: int, latent_width: int = 8, batch: int =
     gen = make_generator(seed, dev)
     x = torch.randn(batch, 1, length, generator=gen, device=dev)           # (b, 1, L)
     x_aug = augment(x, aug, gen) if method != 'none' else None             # (b, 1, L)
-    def step():
-        with autocast(dev, precision): _, losses, _ = model(x, x_aug)
-        opt.zero_grad(set_to_none=True)
-        losses['loss'].backward()
-        opt.step(); sched.step()
+    fwd = lambda _: model(x, x_aug)[1]                                      # the losses dict
+    def step(): train_step(opt, sched, fwd, None, dev, precision)
     return step
 
 def stage2_step_fn(length: int, n_classes: int, latent_width: int = 8, batch: int = 256, precision: str = 'fp32',
@@ -139,11 +136,8 @@ def stage2_step_fn(length: int, n_classes: int, latent_width: int = 8, batch: in
     gen = make_generator(seed, dev)
     tokens = torch.randint(0, prior.cfg.n_codes, (batch, prior.cfg.n_tokens), generator=gen, device=dev)  # (b, N)
     labels = torch.randint(0, n_classes, (batch,), generator=gen, device=dev)                              # (b,)
-    def step():
-        with autocast(dev, precision): loss, _ = masked_token_loss(prior, tokens, labels, gen)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step(); sched.step()
+    fwd = lambda _: {'loss': masked_token_loss(prior, tokens, labels, gen)[0]}
+    def step(): train_step(opt, sched, fwd, None, dev, precision)
     return step
 
 def sampling_fn(length: int, n_classes: int, latent_width: int = 8, n: int = 256, T: int = 10,
@@ -166,12 +160,8 @@ def fcn_step_fn(length: int, n_classes: int, batch: int = 256, device='cpu', see
     gen = make_generator(seed, dev)
     x = torch.randn(batch, 1, length, generator=gen, device=dev)              # (b, 1, L)
     y = torch.randint(0, n_classes, (batch,), generator=gen, device=dev)      # (b,)
-    def step():
-        with autocast(dev, precision): logits = model(x)                    # (b, K)
-        loss = F.cross_entropy(logits.float(), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step(); sched.step()
+    fwd = lambda _: {'loss': F.cross_entropy(model(x).float(), y)}        # (b, K) logits, the loss in fp32
+    def step(): train_step(opt, sched, fwd, None, dev, precision)
     return step
 
 # %% ../nbs/50_bench.ipynb #c022
@@ -223,7 +213,7 @@ def bench_augment(aug_set: str = 'warp', dataset='Wafer', batch: int = 128, devi
 def bench_stage1_epoch(dataset='Wafer', method: str = 'barlowtwins', aug: str = 'warp', latent_width: int = 8,
                        batch: int = 128, precision: str = 'fp32', device='cpu', reps: int = 1,
                        peaks: dict | None = None, model_kw: dict | None = None, n_train: int | None = None) -> dict:
-    "One stage-1 epoch over `n_train` random series on the device (shuffle, augmentation, steps), as `fit` runs it."
+    "One stage-1 epoch over `n_train` random series on the device (shuffle, augmentation, steps): `fit`'s `train_epoch`."
     check_choice('ssl_method', method, SSL_METHODS); check_choice('aug_set', aug, AUGMENTATION_SETS)
     check_choice('precision', precision, PRECISIONS)
     shape, dev = dataset_shape(dataset), get_device(device)
@@ -234,32 +224,21 @@ def bench_stage1_epoch(dataset='Wafer', method: str = 'barlowtwins', aug: str = 
     X = torch.randn(n_train, 1, shape['length'], generator=gens['shuffle'], device=dev)   # (n, 1, L)
     counts = torch.zeros(model.cfg.n_codes, device=dev)
 
-    def step(idx):                                             # as train_stage1's step, inside fit's loop body
+    def step(idx):                                             # train_stage1's step_fn (forward only)
         x = X[idx]                                             # (b, 1, L)
-        with autocast(dev, precision):
-            x_aug = augment(x, aug, gens['augment']) if method != 'none' else None
-            _, losses, tokens = model(x, x_aug)
+        x_aug = augment(x, aug, gens['augment']) if method != 'none' else None
+        _, losses, tokens = model(x, x_aug)
         counts.add_(torch.bincount(tokens.flatten(), minlength=model.cfg.n_codes))
-        opt.zero_grad(set_to_none=True)
-        losses['loss'].backward()
-        opt.step(); sched.step()
         return losses
 
-    steps = max(1, math.ceil(n_train / batch))
-    def epoch():
-        perm = torch.randperm(n_train, generator=gens['shuffle'], device=dev)
-        sums = {}
-        for s in range(steps):
-            idx = perm[s * batch:(s + 1) * batch]
-            if len(idx) < 2: continue                          # fit skips a last batch of one
-            for k, v in step(idx).items(): sums[k] = sums.get(k, 0.0) + v.detach().float() * len(idx)
-        return {k: (v / n_train).item() for k, v in sums.items()}   # fit's one sync per epoch
-
     idx_all = torch.arange(n_train, device=dev)
+    one = lambda b: count_flops(lambda: train_step(opt, sched, step, idx_all[:b], dev, precision))
     full, rem = divmod(n_train, batch)
-    flops = full * count_flops(lambda: step(idx_all[:batch])) if full else 0   # also the warm-up step
-    if rem >= 2: flops += count_flops(lambda: step(idx_all[:rem]))
+    flops = full * one(batch) if full else 0                   # also the warm-up step
+    if rem >= 2: flops += one(rem)                             # a last batch of one is skipped, as in fit
+    epoch = lambda: train_epoch(opt, sched, step, n_train, batch, gens['shuffle'], dev, precision)
     _, times = time_fn(epoch, 0, reps, dev, return_all=True)
+    steps = max(1, math.ceil(n_train / batch))
     return make_record('stage1_epoch', f'{method}-{aug}' if method != 'none' else 'none', shape,
                        {'method': method, 'aug': aug, 'batch': batch, 'n_train': n_train, 'steps': steps,
                         'latent_width': latent_width}, precision, times, flops, peaks, latent_width, batch, n_items=n_train)
