@@ -319,8 +319,8 @@ COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=c
 def main(argv=None) -> int:
     "The `ncvqvae` console command; returns its exit status (2: a bad option, 130: interrupted)."
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ['bench']:                      # `ncvqvae bench ...` has its own options (ncvqvae.bench)
-        from ncvqvae.bench import bench_main
+    if argv[:1] == ['bench']:                      # `ncvqvae bench ...` has its own options (ncvqvae.benchcli)
+        from ncvqvae.benchcli import bench_main
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     try: return COMMANDS[args.command](args)

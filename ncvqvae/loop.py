@@ -17,7 +17,7 @@ from .core import atomic_torch_save, atomic_write_json, append_jsonl, truncate_j
 
 # %% auto #0
 __all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'run_config_diff', 'same_run_config', 'load_checkpoint',
-           'autocast', 'make_optimizer', 'fit']
+           'autocast', 'make_optimizer', 'train_step', 'train_epoch', 'fit']
 
 # %% ../nbs/04_loop.ipynb #c005
 def rng_state(gens: dict) -> dict:
@@ -90,6 +90,28 @@ def make_optimizer(params, lr: float, weight_decay: float, total_steps: int, dev
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=torch.device(device).type in ('cpu', 'cuda'))
     return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, total_steps), eta_min=0.0)
 
+# %% ../nbs/04_loop.ipynb #c010e
+def train_step(opt, sched, step_fn: Callable, idx, device, precision: str = 'fp32') -> dict:
+    "One optimisation step: `step_fn(idx)` under the precision's autocast, backward, optimizer and scheduler steps; returns its losses."
+    with autocast(device, precision): losses = step_fn(idx)
+    opt.zero_grad(set_to_none=True)
+    losses['loss'].backward()
+    opt.step(); sched.step()
+    return losses
+
+def train_epoch(opt, sched, step_fn: Callable, n_train: int, batch_size: int, gen: torch.Generator, device,
+                precision: str = 'fp32') -> dict:
+    "One epoch of `train_step`s over a `gen`-drawn permutation of `n_train` rows; the mean of each loss (one sync)."
+    perm = torch.randperm(n_train, generator=gen, device=gen.device)
+    sums, seen = {}, 0
+    for s in range(max(1, math.ceil(n_train / batch_size))):
+        idx = perm[s * batch_size:(s + 1) * batch_size]
+        if len(idx) < 2: continue                        # BatchNorm needs two samples
+        losses = train_step(opt, sched, step_fn, idx, device, precision)
+        for k, v in losses.items(): sums[k] = sums.get(k, 0.0) + v.detach().float() * len(idx)
+        seen += len(idx)
+    return {k: (v / seen).item() for k, v in sums.items()}
+
 # %% ../nbs/04_loop.ipynb #c011
 def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, batch_size: int, epochs: int,
         run_dir, config: dict, gens: dict, ckpt_name: str, metrics_name: str = 'metrics.jsonl',
@@ -130,24 +152,13 @@ def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, bat
         if epoch < epochs: state.update(optimizer=opt.state_dict(), scheduler=sched.state_dict())
         atomic_torch_save(state, ckpt_path)
 
-    steps = max(1, math.ceil(n_train / batch_size))
     records = []
     model.train()
     bar = tqdm(range(start, epochs + 1), desc=desc, disable=not progress, initial=start - 1, total=epochs)
     for epoch in bar:
         t0 = time.perf_counter()
-        perm = torch.randperm(n_train, generator=gens['shuffle'], device=gens['shuffle'].device)
-        sums, seen = {}, 0
-        for s in range(steps):
-            idx = perm[s * batch_size:(s + 1) * batch_size]
-            if len(idx) < 2: continue                        # BatchNorm needs two samples
-            with autocast(dev, precision): losses = step_fn(idx)
-            opt.zero_grad(set_to_none=True)
-            losses['loss'].backward()
-            opt.step(); sched.step()
-            for k, v in losses.items(): sums[k] = sums.get(k, 0.0) + v.detach().float() * len(idx)
-            seen += len(idx)
-        record = {'epoch': epoch, **{k: (v / seen).item() for k, v in sums.items()}, 'lr': opt.param_groups[0]['lr']}
+        losses = train_epoch(opt, sched, step_fn, n_train, batch_size, gens['shuffle'], dev, precision)
+        record = {'epoch': epoch, **losses, 'lr': opt.param_groups[0]['lr']}
         bad = [k for k, v in record.items() if not math.isfinite(v)]
         if bad:
             where = f'{ckpt_path} (epoch {last_good})' if last_good else 'none was written yet'
