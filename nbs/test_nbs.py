@@ -254,8 +254,10 @@ def test_sweep_local_interrupted_then_resumed(tmp_path, capsys):
     assert '4 done, 0 running, 0 failed, 0 missing (of 4)' in capsys.readouterr().out
 
 
-def test_sweep_submitit_local_failed_then_retried(tmp_path, capsys):
-    "The slurm executor through submitit's local cluster: a run that fails is recorded, skipped, and retried on request."
+def test_sweep_submitit_local_failed_then_retried(tmp_path, capsys, monkeypatch):
+    """The slurm executor through submitit's local cluster: a run that fails is recorded, skipped, and retried on request;
+    each job gets its own GPU of the visible ones (here made up: no GPU is used, the runs train on the CPU)."""
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '2,3')
     from ncvqvae.cli import main
     from ncvqvae.core import read_json, read_jsonl
     ucr = _tiny_ucr(tmp_path / 'ucr', 'TinyA')                               # two small sets keep this test short;
@@ -267,10 +269,11 @@ def test_sweep_submitit_local_failed_then_retried(tmp_path, capsys):
     assert main(['sweep', *grid, *slurm]) == 1
     specs, states = _sweep_state(runs, grid)
     assert [(s.dataset, st) for s, st in zip(specs, states)] == [('TinyA', 'done'), ('TinyB', 'failed')] * 2
-    bad = specs[1].run_dir
+    bad = specs[1].dir
     assert 'missing split file' in read_json(bad / 'sweep_error.json')['error']
     assert 'missing split file' in (bad / 'train.ipynb').read_text()               # the failed notebook is kept
     assert len([p for p in (runs / 'slurm_logs').iterdir() if p.name.isdigit()]) == 2   # 4 runs dealt into 2 local jobs
+    assert {r['cuda_visible_devices'] for r in read_jsonl(runs / 'sweep.jsonl')} == {'2', '3'}  # not all on the first GPU
     capsys.readouterr()
     assert main(['status', *grid]) == 0
     out = capsys.readouterr().out

@@ -69,13 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--question', default=None, help="with --experiment: what it asks, kept in its experiment.json")
     loc = s.add_argument_group('local executor')
     loc.add_argument('--workers', type=int, default=None, help='parallel runs (default: one per GPU, else 1)')
-    loc.add_argument('--runs-per-gpu', type=int, default=1, help='workers per visible GPU')
+    loc.add_argument('--runs-per-gpu', type=int, default=1, help='runs at once per GPU (local workers; on slurm, per GPU of a job)')
     loc.add_argument('--threads', type=int, default=None,
                      help='torch CPU threads per run (default: the CPUs shared among the workers)')
     sl = s.add_argument_group('slurm executor (submitit)')
     sl.add_argument('--partition', default=None)
     sl.add_argument('--time-min', type=int, default=24 * 60, help='time limit per run in minutes (requeued when hit)')
-    sl.add_argument('--gpus', type=int, default=1, help='GPUs per run')
+    sl.add_argument('--gpus', type=int, default=1, help='GPUs per job, each its own (several: that many runs at once)')
     sl.add_argument('--cpus', type=int, default=None, help='CPUs per run (default 8; local cluster: a share)')
     sl.add_argument('--mem-gb', type=int, default=None)
     sl.add_argument('--array-parallelism', type=int, default=64, help='array tasks running at once')
@@ -159,7 +159,7 @@ def _sweep(args, specs) -> int:
     else:
         opts = dict(out_dir=_out(args, specs), cluster=None if args.cluster == 'auto' else args.cluster, partition=args.partition,
                     time_min=args.time_min, gpus=args.gpus, cpus=args.cpus, mem_gb=args.mem_gb,
-                    array_parallelism=args.array_parallelism, wait=not args.no_wait)
+                    array_parallelism=args.array_parallelism, wait=not args.no_wait, runs_per_gpu=args.runs_per_gpu)
     res = run_sweep(specs, args.executor, retry_failed=args.retry_failed, dry_run=args.dry_run,
                     progress=not args.no_progress, **opts)
     return 1 if any(r['status'] in ('failed', 'job-failed', 'stopped') for r in res['records']) else 0

@@ -20,8 +20,8 @@ from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['EXECUTORS', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
-           'SweepTask', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep', 'run_seconds',
-           'time_left', 'time_spent']
+           'SweepTask', 'job_gpus', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep',
+           'run_seconds', 'time_left', 'time_spent']
 
 # %% ../nbs/43_launch.ipynb #l006
 class RunLock(FileLock):
@@ -185,19 +185,33 @@ def run_local(specs: Sequence[Run], workers: int | None = None, runs_per_gpu: in
 
 # %% ../nbs/43_launch.ipynb #l019
 class SweepTask:
-    "The callable submitit runs on a node: the runs of one job in order, skipping finished ones; requeues itself."
-    def __init__(self, notebook=None, threads: int | None = None):
-        self.notebook, self.threads = None if notebook is None else str(notebook), threads
+    """The callable submitit runs on a node: the runs of one job, skipping finished ones; requeues itself. With
+    `gpus` (the local cluster's share for this job) the job sees only those devices. A job that sees several GPUs, or
+    `runs_per_gpu` > 1, runs its runs on that many local workers, one device each, so no reserved GPU idles."""
+    def __init__(self, notebook=None, threads: int | None = None, runs_per_gpu: int = 1):
+        self.notebook, self.threads, self.runs_per_gpu = None if notebook is None else str(notebook), threads, runs_per_gpu
 
-    def __call__(self, specs: Sequence[Run]) -> list[dict]:
+    def __call__(self, specs: Sequence[Run], gpus: str | None = None) -> list[dict]:
+        if gpus is not None: os.environ['CUDA_VISIBLE_DEVICES'] = gpus
         threads = self.threads or int(os.environ.get('SLURM_CPUS_PER_TASK') or 0) or os.cpu_count() or 1
         os.environ.update({**thread_env(threads), **malloc_env()}); os.environ.pop('MPLBACKEND', None)
-        return [run_one(s, self.notebook) for s in specs if sweep_statuses([s])[0] != 'done']   # recorded runs too
+        todo = [s for s in specs if sweep_statuses([s])[0] != 'done']                     # recorded runs too
+        workers = len(visible_gpus()) * self.runs_per_gpu
+        if workers > 1 and len(todo) > 1:
+            return run_local(todo, runs_per_gpu=self.runs_per_gpu, notebook=self.notebook, progress=False,
+                             threads=max(1, threads // min(workers, len(todo))))
+        return [run_one(s, self.notebook) for s in todo]
 
-    def checkpoint(self, specs: Sequence[Run]):
+    def checkpoint(self, specs: Sequence[Run], gpus: str | None = None):
         "On preemption or timeout: requeue this same task (finished runs are skipped, the others resume)."
         import submitit
-        return submitit.helpers.DelayedSubmission(self, specs)
+        return submitit.helpers.DelayedSubmission(self, specs, gpus)
+
+def job_gpus(n_jobs: int, gpus: int, visible: Sequence[str]) -> list[str | None]:
+    "The devices of each job on the local cluster: `gpus` each, dealt round the visible ones (None each without GPUs)."
+    if not visible or gpus < 1: return [None] * n_jobs
+    g = min(gpus, len(visible))
+    return [','.join(visible[(i * g + k) % len(visible)] for k in range(g)) for i in range(n_jobs)]
 
 def _submitit():
     try: import submitit
@@ -208,7 +222,7 @@ def _submitit():
 def run_slurm(specs: Sequence[Run], out_dir, cluster: str | None = None, partition: str | None = None,
               time_min: int = 24 * 60, gpus: int = 1, cpus: int | None = None, array_parallelism: int = 64,
               mem_gb: int | None = None, max_requeues: int = 20, notebook=None, wait: bool = True,
-              progress: bool = True, poll_s: float | None = None) -> list[dict]:
+              progress: bool = True, poll_s: float | None = None, runs_per_gpu: int = 1) -> list[dict]:
     "Submit `specs` as a submitit job array (Slurm, or `cluster='local'`); wait and return the records if `wait`."
     submitit = _submitit()
     if not specs: return []
@@ -217,12 +231,14 @@ def run_slurm(specs: Sequence[Run], out_dir, cluster: str | None = None, partiti
     local = ex.cluster != 'slurm'
     n_jobs = min(len(specs), array_parallelism) if local else len(specs)
     groups = [list(specs[i * len(specs) // n_jobs:(i + 1) * len(specs) // n_jobs]) for i in range(n_jobs)]   # in plan order
-    if local: gpus, cpus = min(gpus, len(visible_gpus())), cpus or max(1, (os.cpu_count() or 1) // n_jobs)
+    if runs_per_gpu < 1: raise ValueError(f'runs_per_gpu must be >= 1, got {runs_per_gpu}')
+    devices = job_gpus(n_jobs, gpus, visible_gpus()) if local else [None] * n_jobs   # Slurm gives each job its own
+    if local: gpus, cpus = 0, cpus or max(1, (os.cpu_count() or 1) // n_jobs)       # the task sets its devices itself
     cpus = cpus or 8
     ex.update_parameters(name='ncvqvae', timeout_min=time_min, gpus_per_node=gpus, cpus_per_task=cpus, nodes=1,
                          tasks_per_node=1, mem_gb=mem_gb, slurm_partition=partition,
                          slurm_array_parallelism=array_parallelism)
-    jobs = ex.map_array(SweepTask(notebook, threads=cpus), groups)
+    jobs = ex.map_array(SweepTask(notebook, threads=cpus, runs_per_gpu=runs_per_gpu), groups, devices)
     print(f'submitted {len(jobs)} job(s) to {ex.cluster} ({jobs[0].job_id} ...); logs in {log_dir}')
     if not wait: return []
     records, bar = [], _progress(len(specs), progress)
