@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_fcn.ipynb #c001
 from __future__ import annotations
-import hashlib, math, tempfile, warnings
+import hashlib, tempfile, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -12,10 +12,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm import tqdm
 
 import ncvqvae
-from .loop import autocast, fit, load_checkpoint, make_optimizer, same_run_config, PRECISIONS
+from .loop import fit, load_checkpoint, make_optimizer, same_run_config, PRECISIONS
 from .core import (FileLock, atomic_torch_save, atomic_write_json, check_choice, get_device, make_generator,
                           outputs_dir, read_json, read_jsonl, seed_everything)
 

@@ -13,7 +13,7 @@ import torch
 from tqdm import tqdm
 
 import ncvqvae
-from .core import atomic_torch_save, atomic_write_json, append_jsonl, truncate_jsonl, check_choice
+from .core import atomic_torch_save, append_jsonl, truncate_jsonl, check_choice
 
 # %% auto #0
 __all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'run_config_diff', 'same_run_config', 'load_checkpoint',
@@ -50,7 +50,7 @@ def set_rng_state(st: dict, gens: dict) -> None:
 
 #: Config keys that may change between an interrupted run and its resumption (where and how fast it runs, how
 #: often it reports), at any depth of the config dict.
-RESUMABLE_KEYS = frozenset({'device', 'precision', 'val_every', 'probe_every', 'ckpt_every', 'compile'})
+RESUMABLE_KEYS = frozenset({'device', 'precision', 'val_every', 'probe_every', 'ckpt_every'})
 
 _ABSENT = object()
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_stage1.ipynb #c001
 from __future__ import annotations
-import dataclasses, math, os, random, shutil, time
+import math, os, shutil
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -13,11 +13,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm import tqdm
 
-import ncvqvae
 from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict
-from .loop import fit, load_checkpoint, autocast, make_optimizer, run_config_diff, PRECISIONS
+from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, PRECISIONS
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft, STFT_WINDOWS
 from .encdec import Encoder, Decoder, n_downsample, latent_size, RES_KERNELS
@@ -133,11 +131,6 @@ class NCVQVAE(nn.Module):
     def tokenize(self, x):
         "Series (b, C, L) -> token indices (b, F, W'); call in eval mode."
         return self.encode(x)[2]
-
-    @torch.no_grad()
-    def embed(self, x):
-        "Probe features: pooled z_q, mean over (F, W') -> (b, hidden)."
-        return self.encode(x)[1].mean(dim=(2, 3))
 
     def recon_loss(self, x, u, x_hat, u_hat):
         return F.mse_loss(x_hat, x) + F.mse_loss(u_hat, u)

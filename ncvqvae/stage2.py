@@ -5,14 +5,13 @@
 # %% ../nbs/21_stage2.ipynb #c001
 from __future__ import annotations
 import math, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 
-import ncvqvae
 from .core import check_choice, check_positive_ints, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict
 from .loop import fit, load_checkpoint, autocast, make_optimizer, PRECISIONS
 from .maskgit import PriorConfig, MaskGIT, masked_token_loss, sample_tokens

@@ -4,8 +4,6 @@
 
 # %% ../nbs/11_vq.ipynb #c001
 from __future__ import annotations
-import math
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
