@@ -409,4 +409,5 @@ d = { 'settings': { 'branch': 'main',
                             'ncvqvae.vq.VectorQuantizer.forward': ('vq.html#vectorquantizer.forward', 'ncvqvae/vq.py'),
                             'ncvqvae.vq.VectorQuantizer.lookup': ('vq.html#vectorquantizer.lookup', 'ncvqvae/vq.py'),
                             'ncvqvae.vq.VectorQuantizer.nearest': ('vq.html#vectorquantizer.nearest', 'ncvqvae/vq.py'),
-                            'ncvqvae.vq.codebook_usage': ('vq.html#codebook_usage', 'ncvqvae/vq.py')}}}
+                            'ncvqvae.vq.codebook_usage': ('vq.html#codebook_usage', 'ncvqvae/vq.py'),
+                            'ncvqvae.vq.perplexity': ('vq.html#perplexity', 'ncvqvae/vq.py')}}}

@@ -19,7 +19,7 @@ from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, PRECISI
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft, STFT_WINDOWS
 from .encdec import Encoder, Decoder, n_downsample, latent_size, RES_KERNELS
-from .vq import VectorQuantizer, codebook_usage
+from .vq import VectorQuantizer, codebook_usage, perplexity
 from .ssl import SSL_METHODS, Projector, pool_latent, ssl_loss, default_ssl_weight
 from .probes import run_probes
 
@@ -240,8 +240,7 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
         return losses
 
     def epoch_end(epoch, last):
-        p = counts / counts.sum()
-        rec = {'perplexity': torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item(),
+        rec = {'perplexity': perplexity(counts / counts.sum()).item(),
                'usage': (counts > 0).float().mean().item()}
         counts.zero_()
         do_val, do_probe = epoch % train_cfg.val_every == 0 or last, epoch % train_cfg.probe_every == 0 or last
