@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict
-from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, PRECISIONS
+from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, TrainBase
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft, STFT_WINDOWS
 from .encdec import Encoder, Decoder, n_downsample, latent_size, RES_KERNELS
@@ -162,26 +162,20 @@ class NCVQVAE(nn.Module):
 
 # %% ../nbs/13_stage1.ipynb #c014
 @dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 1000
-    batch_size: int = 128
-    lr: float = 1e-3
-    weight_decay: float = 1e-5
+class TrainConfig(TrainBase):
+    "Stage 1's training: `TrainBase`'s settings (epochs, batch_size, lr, weight_decay, seed, device, precision), then these."
+    batch_size: int = 128          # TrainBase's field, with stage 1's default
     augmentations: str = 'warp'    # 'warp', 'slice' or 'gauss' (ignored by the naive VQVAE)
-    seed: int = 1
-    device: str = 'auto'
     val_every: int = 50            # validation on the test split every N epochs (and at the end)
     probe_every: int = 100         # KNN / SVM probes every N epochs (and at the end)
     ckpt_every: int = 50           # checkpoint every N epochs (and at the end)
-    precision: str = 'fp32'        # 'fp32' or 'bf16' (autocast; losses and statistics stay fp32)
     preset: str = 'seed'           # the PRESETS name the settings were resolved from (a label: it decides the run's folder)
 
     def __post_init__(self):
+        super().__post_init__()
         check_choice('augmentations', self.augmentations, list(AUGMENTATION_SETS))
-        check_choice('precision', self.precision, PRECISIONS)
         check_choice('preset', self.preset, PRESETS)
-        check_positive_ints(self, 'epochs', 'batch_size', 'val_every', 'probe_every', 'ckpt_every')
-        if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
+        check_positive_ints(self, 'val_every', 'probe_every', 'ckpt_every')
 
 def config_name(ssl_method: str, augmentations: str) -> str:
     "The run's configuration name: 'vqvae' or '<ssl_method>-<augmentations>'."
