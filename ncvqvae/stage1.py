@@ -30,6 +30,7 @@ __all__ = ['PRESETS', 'CKPT_NAME', 'Stage1Config', 'preset_settings', 'NCVQVAE',
 # %% ../nbs/13_stage1.ipynb #c005
 @dataclass(frozen=True)
 class Stage1Config:
+    "The stage-1 model: series shape, STFT, encoder/decoder, codebook, and the SSL branch with its loss weights."
     length: int = 128              # L, series length
     in_channels: int = 1           # C
     n_fft: int = 8                 # STFT window: F = n_fft//2 + 1 frequency bins
@@ -89,6 +90,7 @@ def preset_settings(preset: str = 'seed', **explicit) -> dict:
 
 # %% ../nbs/13_stage1.ipynb #c008
 class NCVQVAE(nn.Module):
+    "STFT -> encoder -> VQ -> decoder -> ISTFT, plus the SSL branch on an augmented view unless `ssl_method='none'`."
     def __init__(self, cfg: Stage1Config):
         super().__init__()
         self.cfg = cfg
