@@ -6,9 +6,10 @@
 from __future__ import annotations
 import dataclasses, json, os, platform, random, socket, sys, tempfile, threading, time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np                  # torch is imported where it is used: `ncvqvae --help` starts without it
+if TYPE_CHECKING: import torch     # for the annotations only
 
 # %% auto #0
 __all__ = ['DEVICES', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice', 'check_positive_ints',

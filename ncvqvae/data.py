@@ -11,10 +11,9 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['UCR_DATASETS', 'EMBEDDED_DATASET', 'STUDY_DATASETS', 'UCR_SHA1', 'CBF_TRAIN_SEED', 'CBF_TEST_SEED', 'DEFAULT_UCR_URL',
-           'SPLITS', 'suggest_names', 'StudyDataset', 'study_table', 'git_blob_sha1', 'parse_ucr_text',
-           'read_ucr_split', 'UCRDataset', 'encode_labels', 'make_ucr_dataset', 'make_cbf', 'load_embedded',
-           'ucr_cache_dir', 'ucr_base_url', 'split_path', 'find_ucr', 'read_ucr_folder', 'check_study_dataset',
-           'download_ucr', 'load_ucr']
+           'SPLITS', 'suggest_names', 'StudyDataset', 'git_blob_sha1', 'parse_ucr_text', 'read_ucr_split', 'UCRDataset',
+           'encode_labels', 'make_ucr_dataset', 'make_cbf', 'load_embedded', 'ucr_cache_dir', 'ucr_base_url',
+           'split_path', 'find_ucr', 'read_ucr_folder', 'check_study_dataset', 'download_ucr', 'load_ucr']
 
 # %% ../nbs/01_data.ipynb #c005
 UCR_DATASETS = (
@@ -76,11 +75,6 @@ STUDY_DATASETS = {
     'SonyAIBORobotSurface2':  StudyDataset('Sensor',      27,  953,  2,   65),
     'SonyAIBORobotSurface1':  StudyDataset('Sensor',      20,  601,  2,   70),
 }
-
-def study_table() -> list[dict]:
-    "The study table as rows (type, name, train, test, classes, length) for display."
-    return [dict(type=r.type, name=k, train=r.n_train, test=r.n_test, classes=r.n_classes, length=r.length)
-            for k, r in STUDY_DATASETS.items()]
 
 # %% ../nbs/01_data.ipynb #c011
 UCR_SHA1 = {

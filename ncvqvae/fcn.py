@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_fcn.ipynb #c001
 from __future__ import annotations
-import hashlib, math, tempfile, warnings
+import hashlib, tempfile, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -12,11 +12,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm import tqdm
 
 import ncvqvae
-from .loop import autocast, fit, load_checkpoint, make_optimizer, same_run_config, PRECISIONS
-from .core import (FileLock, atomic_torch_save, atomic_write_json, check_choice, get_device, make_generator,
+from .loop import fit, load_checkpoint, make_optimizer, same_run_config, TrainBase
+from .core import (FileLock, atomic_torch_save, atomic_write_json, get_device, make_generator,
                           outputs_dir, read_json, read_jsonl, seed_everything)
 
 # %% auto #0
@@ -54,16 +53,8 @@ class FCN(nn.Module):
 
 # %% ../nbs/30_fcn.ipynb #c008
 @dataclass(frozen=True)
-class FCNConfig:
-    epochs: int = 1000         # passes over the train split
-    batch_size: int = 256
-    lr: float = 1e-3           # AdamW peak learning rate, cosine-annealed per batch to 0
-    weight_decay: float = 1e-5
-    seed: int = 1              # model init and shuffling
-    device: str = 'auto'       # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'
-    precision: str = 'fp32'    # 'fp32' or 'bf16' (autocast of the convolutions; loss and BatchNorm statistics in fp32)
-
-    def __post_init__(self): check_choice('precision', self.precision, PRECISIONS)
+class FCNConfig(TrainBase):
+    "The FCN's training: exactly `TrainBase`'s settings and defaults (epochs, batch_size, lr, weight_decay, seed, device, precision)."
 
 def _as_series(X, dev) -> torch.Tensor:
     "Series as a float32 tensor `(n, C, L)` on `dev`."

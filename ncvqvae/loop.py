@@ -5,6 +5,7 @@
 # %% ../nbs/04_loop.ipynb #c001
 from __future__ import annotations
 import math, random, time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -13,11 +14,11 @@ import torch
 from tqdm import tqdm
 
 import ncvqvae
-from .core import atomic_torch_save, atomic_write_json, append_jsonl, truncate_jsonl, check_choice
+from .core import atomic_torch_save, append_jsonl, truncate_jsonl, check_choice, check_positive_ints
 
 # %% auto #0
 __all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'run_config_diff', 'same_run_config', 'load_checkpoint',
-           'autocast', 'make_optimizer', 'train_step', 'train_epoch', 'fit']
+           'autocast', 'make_optimizer', 'TrainBase', 'train_step', 'train_epoch', 'fit']
 
 # %% ../nbs/04_loop.ipynb #c005
 def rng_state(gens: dict) -> dict:
@@ -50,7 +51,7 @@ def set_rng_state(st: dict, gens: dict) -> None:
 
 #: Config keys that may change between an interrupted run and its resumption (where and how fast it runs, how
 #: often it reports), at any depth of the config dict.
-RESUMABLE_KEYS = frozenset({'device', 'precision', 'val_every', 'probe_every', 'ckpt_every', 'compile'})
+RESUMABLE_KEYS = frozenset({'device', 'precision', 'val_every', 'probe_every', 'ckpt_every'})
 
 _ABSENT = object()
 
@@ -89,6 +90,23 @@ def make_optimizer(params, lr: float, weight_decay: float, total_steps: int, dev
     "`(AdamW, cosine schedule to 0 over total_steps)`: the study's optimizer recipe, fused on CPU and CUDA."
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=torch.device(device).type in ('cpu', 'cuda'))
     return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, total_steps), eta_min=0.0)
+
+# %% ../nbs/04_loop.ipynb #c009b
+@dataclass(frozen=True)
+class TrainBase:
+    "The settings of every training (`fit` with `make_optimizer`'s recipe), checked; the stages' configs add theirs."
+    epochs: int = 1000             # passes over the train split
+    batch_size: int = 256
+    lr: float = 1e-3               # AdamW peak learning rate, cosine-annealed per batch to 0
+    weight_decay: float = 1e-5
+    seed: int = 1                  # model init and shuffling (and stage 1's augmentations)
+    device: str = 'auto'           # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'
+    precision: str = 'fp32'        # 'fp32' or 'bf16' (autocast; losses and statistics stay fp32)
+
+    def __post_init__(self):
+        check_choice('precision', self.precision, PRECISIONS)
+        check_positive_ints(self, 'epochs', 'batch_size')
+        if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
 
 # %% ../nbs/04_loop.ipynb #c010e
 def train_step(opt, sched, step_fn: Callable, idx, device, precision: str = 'fp32') -> dict:

@@ -5,7 +5,6 @@
 # %% ../nbs/14_probes.ipynb #c001
 from __future__ import annotations
 import numpy as np
-import torch
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['SSL_METHODS', 'pool_latent', 'IterNorm', 'Projector', 'barlow_twins_loss', 'vibcreg_loss', 'ssl_loss',
+__all__ = ['SSL_LOSSES', 'SSL_METHODS', 'pool_latent', 'IterNorm', 'Projector', 'barlow_twins_loss', 'vibcreg_loss', 'ssl_loss',
            'default_ssl_weight', 'ssl_loss_floor', 'barlow_agreement_at_floor']
 
 # %% ../nbs/12_ssl.ipynb #c005
@@ -146,22 +146,31 @@ def vibcreg_loss(z1: torch.Tensor, z2: torch.Tensor, sim_weight: float = 25., va
     return total, dict(sim=sim.detach(), var=var.detach(), cov=cov.detach())
 
 # %% ../nbs/12_ssl.ipynb #c038
-SSL_METHODS = ('none', 'barlowtwins', 'vibcreg')
-
-def ssl_loss(method: str, z1: torch.Tensor, z2: torch.Tensor, **weights):
-    "`(loss, terms)` of SSL `method` on projections `z1, z2`; `weights` go to the method's loss."
-    check_choice('ssl_method', method, SSL_METHODS)
-    if method == 'barlowtwins':
-        loss = barlow_twins_loss(z1, z2, **weights)
-        return loss, dict(barlow=loss.detach())
-    if method == 'vibcreg': return vibcreg_loss(z1, z2, **weights)
+def _no_ssl_loss(z1: torch.Tensor, z2: torch.Tensor, **weights):
     if weights: raise TypeError(f"ssl_method='none' takes no weights, got {sorted(weights)}")
     return torch.zeros((), device=z1.device), {}
 
+def _barlow_twins_terms(z1: torch.Tensor, z2: torch.Tensor, **weights):
+    loss = barlow_twins_loss(z1, z2, **weights)
+    return loss, dict(barlow=loss.detach())
+
+#: Each SSL method's `(z1, z2, **weights) -> (loss, terms)`; its keys are the method names.
+SSL_LOSSES = {'none': _no_ssl_loss, 'barlowtwins': _barlow_twins_terms, 'vibcreg': vibcreg_loss}
+SSL_METHODS = tuple(SSL_LOSSES)
+
+def _for_method(table: dict, method: str):
+    "`table`'s entry for SSL `method`; a `ValueError` naming the known methods for any other name."
+    return table[check_choice('ssl_method', method, table)]
+
+def ssl_loss(method: str, z1: torch.Tensor, z2: torch.Tensor, **weights):
+    "`(loss, terms)` of SSL `method` on projections `z1, z2`; `weights` go to the method's loss."
+    return _for_method(SSL_LOSSES, method)(z1, z2, **weights)
+
+_DEFAULT_WEIGHTS = {'none': lambda out_dim: 0., 'barlowtwins': lambda out_dim: 1 / out_dim, 'vibcreg': lambda out_dim: 0.01}
+
 def default_ssl_weight(method: str, out_dim: int = 4096) -> float:
     "`eta` for SSL `method`: `1 / out_dim` (Barlow Twins), 0.01 (VIbCReg), 0 (none)."
-    check_choice('ssl_method', method, SSL_METHODS)
-    return {'none': 0., 'barlowtwins': 1 / out_dim, 'vibcreg': 0.01}[method]
+    return _for_method(_DEFAULT_WEIGHTS, method)(out_dim)
 
 # %% ../nbs/12_ssl.ipynb #c043
 def _off_diagonal_excess(batch_size: int, dim: int) -> float:
@@ -169,14 +178,17 @@ def _off_diagonal_excess(batch_size: int, dim: int) -> float:
     if batch_size < 2: raise ValueError(f'batch_size must be at least 2 (the losses standardise over the batch); got {batch_size}')
     return max(0., dim * (dim / (batch_size - 1) - 1))
 
+#: Each method's floor from `(excess, dim, lambd, cov_weight)`, `excess > 0` the `_off_diagonal_excess`.
+_FLOORS = {'none': lambda excess, dim, lambd, cov_weight: 0.,
+           'barlowtwins': lambda excess, dim, lambd, cov_weight: dim * lambd * excess / (dim + lambd * excess),
+           'vibcreg': lambda excess, dim, lambd, cov_weight: 2 * cov_weight * excess / (dim * (dim - 1))}  # both views' covariance terms
+
 def ssl_loss_floor(method: str, batch_size: int, dim: int = 4096, lambd: float = 0.005, cov_weight: float = 100.) -> float:
     """The least value the (unweighted) SSL loss of `method` can take on a batch of `batch_size` projections of `dim`
     numbers: 0 when `batch_size > dim`; the loss weights are those of `barlow_twins_loss` and `vibcreg_loss`."""
-    check_choice('ssl_method', method, SSL_METHODS)
+    floor = _for_method(_FLOORS, method)
     excess = _off_diagonal_excess(batch_size, dim)
-    if method == 'none' or excess == 0: return 0.
-    if method == 'vibcreg': return 2 * cov_weight * excess / (dim * (dim - 1))      # both views' covariance terms
-    return dim * lambd * excess / (dim + lambd * excess)
+    return floor(excess, dim, lambd, cov_weight) if excess > 0 else 0.
 
 def barlow_agreement_at_floor(batch_size: int, dim: int = 4096, lambd: float = 0.005) -> float:
     "The diagonal of Barlow Twins' `C` (each dimension's correlation across the two views; 1: invariant) at the loss's floor."

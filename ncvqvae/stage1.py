@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_stage1.ipynb #c001
 from __future__ import annotations
-import dataclasses, math, os, random, shutil, time
+import math, os, shutil
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -13,15 +13,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm import tqdm
 
-import ncvqvae
 from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict
-from .loop import fit, load_checkpoint, autocast, make_optimizer, run_config_diff, PRECISIONS
+from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, TrainBase
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft, STFT_WINDOWS
 from .encdec import Encoder, Decoder, n_downsample, latent_size, RES_KERNELS
-from .vq import VectorQuantizer, codebook_usage
+from .vq import VectorQuantizer, codebook_usage, perplexity
 from .ssl import SSL_METHODS, Projector, pool_latent, ssl_loss, default_ssl_weight
 from .probes import run_probes
 
@@ -32,6 +30,7 @@ __all__ = ['PRESETS', 'CKPT_NAME', 'Stage1Config', 'preset_settings', 'NCVQVAE',
 # %% ../nbs/13_stage1.ipynb #c005
 @dataclass(frozen=True)
 class Stage1Config:
+    "The stage-1 model: series shape, STFT, encoder/decoder, codebook, and the SSL branch with its loss weights."
     length: int = 128              # L, series length
     in_channels: int = 1           # C
     n_fft: int = 8                 # STFT window: F = n_fft//2 + 1 frequency bins
@@ -91,6 +90,7 @@ def preset_settings(preset: str = 'seed', **explicit) -> dict:
 
 # %% ../nbs/13_stage1.ipynb #c008
 class NCVQVAE(nn.Module):
+    "STFT -> encoder -> VQ -> decoder -> ISTFT, plus the SSL branch on an augmented view unless `ssl_method='none'`."
     def __init__(self, cfg: Stage1Config):
         super().__init__()
         self.cfg = cfg
@@ -134,11 +134,6 @@ class NCVQVAE(nn.Module):
         "Series (b, C, L) -> token indices (b, F, W'); call in eval mode."
         return self.encode(x)[2]
 
-    @torch.no_grad()
-    def embed(self, x):
-        "Probe features: pooled z_q, mean over (F, W') -> (b, hidden)."
-        return self.encode(x)[1].mean(dim=(2, 3))
-
     def recon_loss(self, x, u, x_hat, u_hat):
         return F.mse_loss(x_hat, x) + F.mse_loss(u_hat, u)
 
@@ -169,26 +164,20 @@ class NCVQVAE(nn.Module):
 
 # %% ../nbs/13_stage1.ipynb #c014
 @dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 1000
-    batch_size: int = 128
-    lr: float = 1e-3
-    weight_decay: float = 1e-5
+class TrainConfig(TrainBase):
+    "Stage 1's training: `TrainBase`'s settings (epochs, batch_size, lr, weight_decay, seed, device, precision), then these."
+    batch_size: int = 128          # TrainBase's field, with stage 1's default
     augmentations: str = 'warp'    # 'warp', 'slice' or 'gauss' (ignored by the naive VQVAE)
-    seed: int = 1
-    device: str = 'auto'
     val_every: int = 50            # validation on the test split every N epochs (and at the end)
     probe_every: int = 100         # KNN / SVM probes every N epochs (and at the end)
     ckpt_every: int = 50           # checkpoint every N epochs (and at the end)
-    precision: str = 'fp32'        # 'fp32' or 'bf16' (autocast; losses and statistics stay fp32)
     preset: str = 'seed'           # the PRESETS name the settings were resolved from (a label: it decides the run's folder)
 
     def __post_init__(self):
+        super().__post_init__()
         check_choice('augmentations', self.augmentations, list(AUGMENTATION_SETS))
-        check_choice('precision', self.precision, PRECISIONS)
         check_choice('preset', self.preset, PRESETS)
-        check_positive_ints(self, 'epochs', 'batch_size', 'val_every', 'probe_every', 'ckpt_every')
-        if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
+        check_positive_ints(self, 'val_every', 'probe_every', 'ckpt_every')
 
 def config_name(ssl_method: str, augmentations: str) -> str:
     "The run's configuration name: 'vqvae' or '<ssl_method>-<augmentations>'."
@@ -247,8 +236,7 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
         return losses
 
     def epoch_end(epoch, last):
-        p = counts / counts.sum()
-        rec = {'perplexity': torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item(),
+        rec = {'perplexity': perplexity(counts / counts.sum()).item(),
                'usage': (counts > 0).float().mean().item()}
         counts.zero_()
         do_val, do_probe = epoch % train_cfg.val_every == 0 or last, epoch % train_cfg.probe_every == 0 or last

@@ -5,16 +5,15 @@
 # %% ../nbs/21_stage2.ipynb #c001
 from __future__ import annotations
 import math, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 
-import ncvqvae
 from .core import check_choice, check_positive_ints, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict
-from .loop import fit, load_checkpoint, autocast, make_optimizer, PRECISIONS
+from .loop import fit, load_checkpoint, autocast, make_optimizer, PRECISIONS, TrainBase
 from .maskgit import PriorConfig, MaskGIT, masked_token_loss, sample_tokens
 from .stage1 import NCVQVAE, load_stage1
 
@@ -45,21 +44,14 @@ def tokens_to_series(stage1: NCVQVAE, tokens: torch.Tensor, batch_size: int = 10
 
 # %% ../nbs/21_stage2.ipynb #c008
 @dataclass(frozen=True)
-class Stage2TrainConfig:
-    epochs: int = 1000
-    batch_size: int = 256
-    lr: float = 1e-3
-    weight_decay: float = 1e-5
-    seed: int = 1
-    device: str = 'auto'
+class Stage2TrainConfig(TrainBase):
+    "The prior's training: `TrainBase`'s settings (epochs, batch_size, lr, weight_decay, seed, device, precision), then these."
     val_every: int = 50            # masked-token loss on the test tokens every N epochs (and at the end)
-    ckpt_every: int = 50
-    precision: str = 'fp32'        # 'fp32' or 'bf16' autocast
+    ckpt_every: int = 50           # checkpoint every N epochs (and at the end)
 
     def __post_init__(self):
-        check_choice('precision', self.precision, PRECISIONS)
-        check_positive_ints(self, 'epochs', 'batch_size', 'val_every', 'ckpt_every')
-        if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
+        super().__post_init__()
+        check_positive_ints(self, 'val_every', 'ckpt_every')
 
 def prior_config(stage1: NCVQVAE, n_classes: int, **kw) -> PriorConfig:
     "The prior's config for a stage-1 model: token count and codebook shape come from it; `kw` sets the rest."

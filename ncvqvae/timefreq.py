@@ -10,7 +10,8 @@ import torch
 __all__ = ['STFT_WINDOWS', 'stft_window', 'stft', 'istft']
 
 # %% ../nbs/03_timefreq.ipynb #c005
-STFT_WINDOWS = ('rectangular', 'hann')
+_WINDOWS = {'rectangular': torch.ones, 'hann': torch.hann_window}   # (n_fft, device=) -> float32 (n_fft,)
+STFT_WINDOWS = tuple(_WINDOWS)
 
 def _check_length(L: int, n_fft: int):
     "`center=True` reflect-pads `n_fft//2` samples on each side, which needs `L > n_fft//2`."
@@ -20,9 +21,8 @@ def _check_length(L: int, n_fft: int):
 
 def stft_window(name: str, n_fft: int, device=None) -> torch.Tensor:
     "The float32 analysis window `(n_fft,)` called `name`: 'rectangular' (the seed's) or 'hann' (periodic, the authors')."
-    if name == 'rectangular': return torch.ones(n_fft, device=device)
-    if name == 'hann': return torch.hann_window(n_fft, device=device)
-    raise ValueError(f'unknown STFT window {name!r}; choose one of {", ".join(STFT_WINDOWS)}')
+    if name not in _WINDOWS: raise ValueError(f'unknown STFT window {name!r}; choose one of {", ".join(STFT_WINDOWS)}')
+    return _WINDOWS[name](n_fft, device=device)
 
 def stft(x: torch.Tensor, n_fft: int = 8, hop_length: int = 2, window: str = 'rectangular') -> torch.Tensor:
     "`(B, C, L)` -> float32 `(B, 2C, n_fft//2+1, L//hop_length+1)`: real parts in channels [0:C], imaginary in [C:2C]."
