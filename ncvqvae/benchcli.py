@@ -192,7 +192,7 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument('--datasets', default='Wafer', help="comma-separated study datasets or lengths; 'study' = all 13")
     p.add_argument('--methods', default='none,barlowtwins,vibcreg', help='stage-1 methods to time')
     p.add_argument('--latent-width', type=int, default=8, help="latent width (the authors' runs and the reference: 8)")
-    p.add_argument('--precision', default='fp32', choices=('fp32', 'bf16'))      # loop.PRECISIONS, without torch
+    p.add_argument('--precision', default='fp32', choices=('fp32', 'tf32', 'bf16'))   # loop.PRECISIONS, without torch
     p.add_argument('--device', default='auto')
     p.add_argument('--items', default=','.join(ITEMS), help=f"comma-separated subset of {','.join(ITEMS)}")
     p.add_argument('--stage1-batch', type=int, default=128)

@@ -4,6 +4,7 @@
 
 # %% ../nbs/04_loop.ipynb #c001
 from __future__ import annotations
+from contextlib import contextmanager
 import math, random, time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,12 +79,23 @@ def load_checkpoint(path, map_location='cpu') -> dict:
                            f'delete it to start the run afresh') from e
 
 # %% ../nbs/04_loop.ipynb #c008
-PRECISIONS = ('fp32', 'bf16')
+PRECISIONS = ('fp32', 'tf32', 'bf16')
+torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False   # fp32 means fp32 (cuDNN's default is TF32)
 
 def autocast(device, precision: str = 'fp32'):
-    "A bf16 autocast context for `precision='bf16'`, a no-op for 'fp32'."
-    check_choice('precision', precision, PRECISIONS)
-    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16')
+    """The precision of the computation inside: 'fp32' plain fp32 (no TF32, whatever the GPU); 'tf32' TF32 matmuls and
+    convolutions on Ampere and later GPUs (fp32 elsewhere); 'bf16' a bf16 autocast on CPU and CUDA."""
+    return _precision(device, check_choice('precision', precision, PRECISIONS))
+
+@contextmanager
+def _precision(device, precision: str):
+    flags = torch.backends.cuda.matmul, torch.backends.cudnn
+    old = [f.allow_tf32 for f in flags]
+    for f in flags: f.allow_tf32 = precision == 'tf32'
+    try:
+        with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16'): yield
+    finally:
+        for f, o in zip(flags, old): f.allow_tf32 = o
 
 # %% ../nbs/04_loop.ipynb #c008o
 def make_optimizer(params, lr: float, weight_decay: float, total_steps: int, device) -> tuple:

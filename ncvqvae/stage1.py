@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict
+from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict, device_name
 from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, TrainBase
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft, STFT_WINDOWS
@@ -248,7 +248,8 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
         return rec
 
     if stage1_from is not None: take_stage1(stage1_from, run_dir, config)
-    update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg)}})
+    update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg),
+                                                                   'runs_on': {'device': str(dev), 'device_name': device_name(dev)}}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
         ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
         precision=train_cfg.precision, desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')
