@@ -4,7 +4,7 @@
 
 # %% ../nbs/53_doctor.ipynb #d001
 from __future__ import annotations
-import json, os, platform, socket, tempfile, time, traceback
+import os, platform, socket, tempfile, time, traceback
 from dataclasses import replace
 from pathlib import Path
 

@@ -5,7 +5,7 @@
 # %% ../nbs/32_evaluate.ipynb #c001
 from __future__ import annotations
 import numbers, time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

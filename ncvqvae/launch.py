@@ -21,7 +21,7 @@ from .study import write_diagnostics_table, write_results_tables
 # %% auto #0
 __all__ = ['EXECUTORS', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
            'SweepTask', 'job_gpus', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep',
-           'run_seconds', 'time_left', 'time_spent']
+           'time_left', 'time_spent']
 
 # %% ../nbs/43_launch.ipynb #l006
 class RunLock(FileLock):
@@ -295,11 +295,6 @@ def run_sweep(specs: Sequence[Run], executor: str = 'local', retry_failed: bool 
     return dict(planned=len(specs), todo=len(todo), counts=dict(counts), records=records)
 
 # %% ../nbs/43_launch.ipynb #l027
-def run_seconds(rec: dict) -> float | None:
-    "A recorded run's time: stage 1 + stage 2 + evaluation (None if the record lacks one)."
-    parts = [rec.get(k) for k in ('stage1_seconds', 'stage2_seconds', 'eval_seconds')]
-    return float(sum(parts)) if all(isinstance(p, (int, float)) for p in parts) else None
-
 def time_left(specs: Sequence[Run], statuses: Sequence[str]) -> dict | None:
     """The runs not done, priced at the median time of the recorded runs with their protocol: `runs`, `seconds`,
     `n_timed` (the records that priced them); None when nothing is left or no record has its times."""

@@ -113,7 +113,7 @@ class TrainBase:
     weight_decay: float = 1e-5
     seed: int = 1                  # model init and shuffling (and stage 1's augmentations)
     device: str = 'auto'           # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'
-    precision: str = 'fp32'        # 'fp32' or 'bf16' (autocast; losses and statistics stay fp32)
+    precision: str = 'fp32'        # 'fp32', 'tf32' (TF32 on Ampere+ GPUs) or 'bf16' (autocast; losses and statistics stay fp32)
 
     def __post_init__(self):
         check_choice('precision', self.precision, PRECISIONS)

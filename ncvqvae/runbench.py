@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_runbench.ipynb #c002
 from __future__ import annotations
-import math, statistics, sys, tempfile, time
+import statistics, tempfile, time
 from pathlib import Path
 from typing import Sequence
 
