@@ -13,10 +13,10 @@ if TYPE_CHECKING: import torch     # for the annotations only
 
 # %% auto #0
 __all__ = ['DEVICES', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice', 'check_positive_ints',
-           'check_non_negative', 'seed_everything', 'make_generator', 'get_device', 'device_name', 'project_root',
-           'outputs_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json',
-           'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'pid_alive', 'read_json_or_none',
-           'job_id', 'lock_is_fresh', 'FileLock', 'malloc_env']
+           'check_non_negative', 'seed_everything', 'make_generator', 'extension_device', 'get_device', 'device_name',
+           'project_root', 'outputs_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json',
+           'update_json', 'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'pid_alive',
+           'read_json_or_none', 'job_id', 'lock_is_fresh', 'FileLock', 'malloc_env']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -57,12 +57,20 @@ def make_generator(seed: int, device='cpu') -> torch.Generator:
 # %% ../nbs/00_core.ipynb #c014
 DEVICES = ('auto', 'cpu', 'cuda', 'mps')
 
-def get_device(device: str = 'auto') -> torch.device:
-    "Resolve a device name: 'auto' (CUDA if available, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'."
+def extension_device() -> str | None:
+    "The device an extension registered in this process as PrivateUse1 (an NPU, the tests' `standin`), if any."
     import torch
-    name = str(device)
-    check_choice('device', name.split(':')[0], DEVICES)
+    name = torch._C._get_privateuse1_backend_name()
+    return None if name == 'privateuseone' else name
+
+def get_device(device: str = 'auto') -> torch.device:
+    "Resolve a device name: 'auto' (CUDA if available, else CPU), 'cpu', 'cuda', 'cuda:N', 'mps' or an extension's device."
+    import torch
+    name, ext = str(device), extension_device()
+    check_choice('device', name.split(':')[0], DEVICES + ((ext,) if ext else ()))
     if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    if ext and name.split(':')[0] == ext and not getattr(torch, ext).is_available():
+        raise RuntimeError(f"device={name!r} was asked for but is not available; use device='cpu' or 'auto'")
     if name.startswith('cuda') and not torch.cuda.is_available():
         raise RuntimeError(f"device={name!r} was asked for but torch sees no CUDA device; use device='cpu' or 'auto'")
     if name == 'mps' and not torch.backends.mps.is_available():
@@ -73,7 +81,7 @@ def device_name(device) -> str:
     "What `device` is, in words: the GPU's name, or the CPU's model (what a record says it ran on)."
     import torch
     dev = torch.device(device)
-    if dev.type == 'cuda': return torch.cuda.get_device_name(dev)
+    if dev.type not in ('cpu', 'mps'): return getattr(torch, dev.type).get_device_name(dev)
     try:
         for line in open('/proc/cpuinfo'):
             if line.startswith('model name'): return line.split(':', 1)[1].strip()

@@ -34,10 +34,10 @@ def environment(device='auto') -> dict:
 def check(report: dict, name: str, fn, *args, **kw):
     "Run `fn`, record `{ok, seconds, error}` under `report['checks'][name]`; returns its result (None if it failed)."
     t0 = time.perf_counter()
-    try: out, err = fn(*args, **kw), None
-    except Exception as e: out, err = None, f'{type(e).__name__}: {e}'.splitlines()[0][:500]
+    try: out, err, tb = fn(*args, **kw), None, None
+    except Exception as e: out, err, tb = None, f'{type(e).__name__}: {e}'.splitlines()[0][:500], traceback.format_exc()[-2000:]
     report.setdefault('checks', {})[name] = dict(ok=err is None, seconds=round(time.perf_counter() - t0, 2),
-                                                **({'error': err, 'traceback': traceback.format_exc()[-2000:]} if err else {}))
+                                                **({'error': err, 'traceback': tb} if err else {}))
     return out
 
 # %% ../nbs/53_doctor.ipynb #d011

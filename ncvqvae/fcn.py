@@ -106,7 +106,7 @@ def train_fcn(X_train, y_train, n_classes: int, cfg: FCNConfig = FCNConfig(), X_
             ck.unlink()
         try:
             return fit(model, opt, sched, step, n, cfg.batch_size, cfg.epochs, d, config, gens, FCN_PARTIAL,
-                       FCN_METRICS, ckpt_every=every, progress=progress, desc='FCN', precision=cfg.precision,
+                       FCN_METRICS, ckpt_every=every, progress=progress, desc='FCN', precision=cfg.precision, deterministic=cfg.deterministic,
                        on_epoch_end=on_epoch_end)
         except FloatingPointError as e:
             bad = (~torch.isfinite(X)).sum().item()
@@ -161,7 +161,7 @@ def _fcn_meta(ds, cfg: FCNConfig) -> dict:
 
 def _cache_key(meta: dict) -> dict:
     "The part of the metadata that decides the weights: all of it but the device they were trained on."
-    config = {'precision': 'fp32', **meta.get('config', {})}          # caches from before `precision` existed are fp32
+    config = {'precision': 'fp32', 'deterministic': False, **meta.get('config', {})}   # older caches: fp32, not deterministic
     return {**{k: meta.get(k) for k in ('n_classes', 'in_channels', 'length', 'data_sha1')},
             'config': {k: v for k, v in config.items() if k != 'device'}}
 

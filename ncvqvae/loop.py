@@ -5,7 +5,7 @@
 # %% ../nbs/04_loop.ipynb #c001
 from __future__ import annotations
 from contextlib import contextmanager
-import math, random, time
+import math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,7 +19,7 @@ from .core import atomic_torch_save, append_jsonl, truncate_jsonl, check_choice,
 
 # %% auto #0
 __all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'run_config_diff', 'same_run_config', 'load_checkpoint',
-           'autocast', 'make_optimizer', 'TrainBase', 'train_step', 'train_epoch', 'fit']
+           'autocast', 'deterministic_mode', 'make_optimizer', 'TrainBase', 'train_step', 'train_epoch', 'fit']
 
 # %% ../nbs/04_loop.ipynb #c005
 def rng_state(gens: dict) -> dict:
@@ -52,7 +52,7 @@ def set_rng_state(st: dict, gens: dict) -> None:
 
 #: Config keys that may change between an interrupted run and its resumption (where and how fast it runs, how
 #: often it reports), at any depth of the config dict.
-RESUMABLE_KEYS = frozenset({'device', 'precision', 'val_every', 'probe_every', 'ckpt_every'})
+RESUMABLE_KEYS = frozenset({'device', 'precision', 'deterministic', 'val_every', 'probe_every', 'ckpt_every'})
 
 _ABSENT = object()
 
@@ -97,6 +97,23 @@ def _precision(device, precision: str):
     finally:
         for f, o in zip(flags, old): f.allow_tf32 = o
 
+@contextmanager
+def deterministic_mode(on: bool = True):
+    """Inside, when `on`: torch's deterministic algorithms (warn-only), cuDNN's deterministic convolutions and no cuDNN
+    autotuning; everything restored on exit. A CPU run is bit-reproducible without it; on a GPU it removes most of the
+    run-to-run noise, not all (the bilinear resize's backward has no deterministic CUDA kernel: torch warns)."""
+    cudnn = torch.backends.cudnn
+    old = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+           cudnn.deterministic, cudnn.benchmark)
+    if on:
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')     # deterministic cuBLAS (read when CUDA starts)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        cudnn.deterministic, cudnn.benchmark = True, False
+    try: yield
+    finally:
+        torch.use_deterministic_algorithms(old[0], warn_only=old[1])
+        cudnn.deterministic, cudnn.benchmark = old[2], old[3]
+
 # %% ../nbs/04_loop.ipynb #c008o
 def make_optimizer(params, lr: float, weight_decay: float, total_steps: int, device) -> tuple:
     "`(AdamW, cosine schedule to 0 over total_steps)`: the study's optimizer recipe, fused on CPU and CUDA."
@@ -114,9 +131,11 @@ class TrainBase:
     seed: int = 1                  # model init and shuffling (and stage 1's augmentations)
     device: str = 'auto'           # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'
     precision: str = 'fp32'        # 'fp32', 'tf32' (TF32 on Ampere+ GPUs) or 'bf16' (autocast; losses and statistics stay fp32)
+    deterministic: bool = False    # deterministic GPU kernels (loop.deterministic_mode; slower); CPU runs are bit-reproducible anyway
 
     def __post_init__(self):
         check_choice('precision', self.precision, PRECISIONS)
+        if not isinstance(self.deterministic, bool): raise ValueError(f'deterministic must be True or False, got {self.deterministic!r}')
         check_positive_ints(self, 'epochs', 'batch_size')
         if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
 
@@ -146,14 +165,14 @@ def train_epoch(opt, sched, step_fn: Callable, n_train: int, batch_size: int, ge
 def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, batch_size: int, epochs: int,
         run_dir, config: dict, gens: dict, ckpt_name: str, metrics_name: str = 'metrics.jsonl',
         ckpt_every: int = 50, epoch_end_fn: Callable | None = None, on_epoch_end: Callable | None = None,
-        progress: bool = True, desc: str = 'train', precision: str = 'fp32') -> list[dict]:
+        progress: bool = True, desc: str = 'train', precision: str = 'fp32', deterministic: bool = False) -> list[dict]:
     """Train `epochs` epochs (resuming from `run_dir/ckpt_name` if present); returns this call's epoch records.
 
     `gens['shuffle']` orders the batches. `step_fn(idx)` gets a batch's row indices (on the device) and returns a
     dict of scalar losses with the total in 'loss'; `fit` does backward, the optimizer and scheduler steps.
     `epoch_end_fn(epoch, last)` returns extra metrics (validation, probes); `on_epoch_end(epoch, record)` is
     called last (live plots, tests). `precision='bf16'` runs `step_fn` under bf16 autocast (the stages keep
-    losses, BatchNorm statistics and the SSL correlations in fp32)."""
+    losses, BatchNorm statistics and the SSL correlations in fp32); `deterministic` trains inside `deterministic_mode`."""
     check_choice('precision', precision, PRECISIONS)
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path, metrics_path = run_dir / ckpt_name, run_dir / metrics_name
@@ -185,23 +204,24 @@ def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, bat
     records = []
     model.train()
     bar = tqdm(range(start, epochs + 1), desc=desc, disable=not progress, initial=start - 1, total=epochs)
-    for epoch in bar:
-        t0 = time.perf_counter()
-        losses = train_epoch(opt, sched, step_fn, n_train, batch_size, gens['shuffle'], dev, precision)
-        record = {'epoch': epoch, **losses, 'lr': opt.param_groups[0]['lr']}
-        bad = [k for k, v in record.items() if not math.isfinite(v)]
-        if bad:
-            where = f'{ckpt_path} (epoch {last_good})' if last_good else 'none was written yet'
-            raise FloatingPointError(
-                f'{desc}: the loss became non-finite at epoch {epoch} ({", ".join(f"{k}={record[k]}" for k in bad)}). '
-                f'Stopped; the last good checkpoint ({where}) and the metrics are kept. Check the data for NaN/inf or '
-                f'lower lr, then rerun to resume from the checkpoint.')
-        record['epoch_seconds'] = time.perf_counter() - t0
-        last = epoch == epochs
-        if epoch_end_fn is not None: record.update(epoch_end_fn(epoch, last))
-        append_jsonl(metrics_path, record); records.append(record)
-        if epoch % ckpt_every == 0 or last: save(epoch); last_good = epoch
-        bar.set_postfix(loss=f"{record['loss']:.4f}")
-        if on_epoch_end is not None: on_epoch_end(epoch, record)
+    with deterministic_mode(deterministic):
+        for epoch in bar:
+            t0 = time.perf_counter()
+            losses = train_epoch(opt, sched, step_fn, n_train, batch_size, gens['shuffle'], dev, precision)
+            record = {'epoch': epoch, **losses, 'lr': opt.param_groups[0]['lr']}
+            bad = [k for k, v in record.items() if not math.isfinite(v)]
+            if bad:
+                where = f'{ckpt_path} (epoch {last_good})' if last_good else 'none was written yet'
+                raise FloatingPointError(
+                    f'{desc}: the loss became non-finite at epoch {epoch} ({", ".join(f"{k}={record[k]}" for k in bad)}). '
+                    f'Stopped; the last good checkpoint ({where}) and the metrics are kept. Check the data for NaN/inf or '
+                    f'lower lr, then rerun to resume from the checkpoint.')
+            record['epoch_seconds'] = time.perf_counter() - t0
+            last = epoch == epochs
+            if epoch_end_fn is not None: record.update(epoch_end_fn(epoch, last))
+            append_jsonl(metrics_path, record); records.append(record)
+            if epoch % ckpt_every == 0 or last: save(epoch); last_good = epoch
+            bar.set_postfix(loss=f"{record['loss']:.4f}")
+            if on_epoch_end is not None: on_epoch_end(epoch, record)
     model.eval()
     return records

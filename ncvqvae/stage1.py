@@ -252,7 +252,7 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
                                                                    'runs_on': {'device': str(dev), 'device_name': device_name(dev)}}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
         ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
-        precision=train_cfg.precision, desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')
+        precision=train_cfg.precision, deterministic=train_cfg.deterministic, desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')
     return model, stage1_summary(model, ds, run_dir)
 
 def stage1_summary(model, ds, run_dir) -> dict:

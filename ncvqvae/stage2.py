@@ -101,7 +101,8 @@ def train_stage2(stage1: NCVQVAE, prior_cfg: PriorConfig, train_cfg: Stage2Train
     t0 = time.perf_counter()
     fit(prior, opt, sched, step, len(tok_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT2_NAME,
         metrics_name='metrics_stage2.jsonl', ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end,
-        on_epoch_end=on_epoch_end, progress=progress, precision=train_cfg.precision, desc=f'stage 2 {ds.name}')
+        on_epoch_end=on_epoch_end, progress=progress, precision=train_cfg.precision, deterministic=train_cfg.deterministic,
+        desc=f'stage 2 {ds.name}')
     summary = {'dataset': ds.name, **{f'test_masked_{k}': v for k, v in masked_loss_eval(prior, tok_te, y_te).items()},
                'seconds_this_call': time.perf_counter() - t0}
     atomic_write_json(run_dir / 'summary_stage2.json', summary)
