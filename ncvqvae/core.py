@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #c001
 from __future__ import annotations
-import dataclasses, json, os, platform, random, socket, sys, tempfile, threading, time
+import dataclasses, glob, json, os, platform, random, socket, sys, tempfile, threading, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -103,10 +103,29 @@ def outputs_dir() -> Path:
     return Path(env).expanduser() if env else project_root() / 'outputs'
 
 # %% ../nbs/00_core.ipynb #c020
+def _tmp_prefix(path: Path, pid: int | None = None) -> str:
+    "Temporary files of `path` are named `.<name>.<host>.<pid>.<random>.tmp`: whose they are, so a rerun can clean up."
+    return f".{path.name}.{socket.gethostname().replace('.', '_')}.{os.getpid() if pid is None else pid}."
+
+def _pid_alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
+def _remove_dead_tmps(path: Path) -> None:
+    "Delete temporary files of `path` left by a killed writer on this host (another host's are left alone)."
+    mine = _tmp_prefix(path, 0)[:-2]                                 # '.<name>.<host>.'
+    for p in path.parent.glob(f'.{glob.escape(path.name)}.*.tmp'):
+        pid = p.name[len(mine):].split('.')[0]
+        if p.name.startswith(mine) and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            p.unlink(missing_ok=True)
+
 def _atomic_write(path, write_fn, mode='w'):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    _remove_dead_tmps(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix(path), suffix='.tmp')
     try:
         with os.fdopen(fd, mode) as f:
             write_fn(f)

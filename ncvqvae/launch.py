@@ -54,12 +54,15 @@ class _without_env:
     def __exit__(self, *exc): os.environ.update(self.old)
 
 def run_one(spec: Run, notebook=None) -> dict:
-    "Execute the training notebook for `spec` into its run folder; return the record appended to `sweep.jsonl`."
+    """Execute the training notebook for `spec` into its run folder; return the record appended to `sweep.jsonl`.
+    A run another sweep finished while this one waited for it is not run again (nothing appended)."""
     import papermill as pm
     run_dir, nb = Path(spec.dir), Path(notebook or notebook_path())
     base = dict(dataset=spec.dataset, config=spec.config, seed=spec.seed, run_dir=str(run_dir))
     lock = RunLock(run_dir)
     if not lock.acquire(): return {**base, 'status': 'running'}                    # another worker has it
+    if run_status(run_dir, spec.evaluate) == 'done':                               # finished while we waited for it
+        lock.release(); return {**base, 'status': 'done', 'skipped': True}
     t0 = time.perf_counter()
     try:
         (run_dir / ERROR_FILE).unlink(missing_ok=True)

@@ -209,8 +209,8 @@ def run_status(run_dir, evaluate: bool | None = None) -> str:
     launch = read_json_or_none(run_dir / PARAMS_FILE) or {}
     if evaluate is None: evaluate = launch.get('parameters', {}).get('evaluate', True)
     stopped = 'started' in launch and 'finished' not in launch       # a sweep launched it; its notebook did not end
-    if (run_dir / 'eval.json').exists() and not stopped: return 'done'
-    if not evaluate and launch.get('finished') and (run_dir / 'summary_stage2.json').exists(): return 'done'
+    if isinstance(read_json_or_none(run_dir / 'eval.json'), dict) and not stopped: return 'done'   # a truncated one is not
+    if not evaluate and launch.get('finished') and isinstance(read_json_or_none(run_dir / 'summary_stage2.json'), dict): return 'done'
     if lock_is_fresh(read_json_or_none(run_dir / LOCK_FILE)): return 'running'
     if (run_dir / ERROR_FILE).exists(): return 'failed'
     return 'missing'
