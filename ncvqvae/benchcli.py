@@ -8,7 +8,7 @@ import argparse, json, os, sys, time
 from typing import Sequence
 
 import ncvqvae
-from .core import atomic_write_json, check_choice, device_name, get_device, malloc_env
+from .core import OneLineParser, atomic_write_json, check_choice, device_name, get_device, malloc_env, positive_int
 from .data import STUDY_DATASETS
 from .runs import CONFIGS
 
@@ -188,19 +188,19 @@ def format_table(result: dict) -> str:
 def _csv(s: str) -> list[str]: return [x for x in s.replace(',', ' ').split() if x]
 
 def bench_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='ncvqvae bench', description='Time the NC-VQVAE stages on this device.')
+    p = OneLineParser(prog='ncvqvae bench', description='Time the NC-VQVAE stages on this device.')
     p.add_argument('--datasets', default='Wafer', help="comma-separated study datasets or lengths; 'study' = all 13")
     p.add_argument('--methods', default='none,barlowtwins,vibcreg', help='stage-1 methods to time')
-    p.add_argument('--latent-width', type=int, default=8, help="latent width (the authors' runs and the reference: 8)")
+    p.add_argument('--latent-width', type=positive_int, default=8, help="latent width (the authors' runs and the reference: 8)")
     p.add_argument('--precision', default='fp32', choices=('fp32', 'tf32', 'bf16'))   # loop.PRECISIONS, without torch
     p.add_argument('--device', default='auto')
     p.add_argument('--items', default=','.join(ITEMS), help=f"comma-separated subset of {','.join(ITEMS)}")
-    p.add_argument('--stage1-batch', type=int, default=128)
-    p.add_argument('--stage2-batch', type=int, default=256)
-    p.add_argument('--fcn-batch', type=int, default=256)
-    p.add_argument('--n-samples', type=int, default=256, help='series per sampling call')
-    p.add_argument('--T', type=int, default=10, help='decoding steps of the sampler')
-    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s choice)')
+    p.add_argument('--stage1-batch', type=positive_int, default=128)
+    p.add_argument('--stage2-batch', type=positive_int, default=256)
+    p.add_argument('--fcn-batch', type=positive_int, default=256)
+    p.add_argument('--n-samples', type=positive_int, default=256, help='series per sampling call')
+    p.add_argument('--T', type=positive_int, default=10, help='decoding steps of the sampler')
+    p.add_argument('--threads', type=positive_int, default=None, help='torch CPU threads (default: torch\'s choice)')
     p.add_argument('--json', action='store_true', help='print JSON instead of the table')
     p.add_argument('--output', default=None, help='also write the JSON result to this file')
     p.add_argument('--quick', action='store_true', help='one repetition, no warm-up, small peak matmul (smoke test)')
@@ -210,10 +210,10 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument('--study', action='store_true', help='project the wall time of the study grid, run by run')
     p.add_argument('--study-datasets', default='study', help="datasets of the projected grid ('study' = all 13)")
     p.add_argument('--study-configs', default=','.join(STUDY_CONFIGS))
-    p.add_argument('--seeds', type=int, default=4)
+    p.add_argument('--seeds', type=positive_int, default=4)
     p.add_argument('-p', '--param', action='append', default=[], metavar='NAME=VALUE',
                    help='a run parameter for --run/--study (repeatable), e.g. -p preset=authors -p stage1_epochs=500')
-    p.add_argument('--slice-epochs', type=int, default=2, help='timed epochs per slice of --run/--study (after one warm-up epoch)')
+    p.add_argument('--slice-epochs', type=positive_int, default=2, help='timed epochs per slice of --run/--study (after one warm-up epoch)')
     p.add_argument('--progress', action='store_true', help='log each item to stderr as it finishes')
     return p
 
@@ -244,21 +244,25 @@ def _project(a) -> dict:
 def bench_main(argv: Sequence[str] | None = None) -> int:
     "Entry point of `ncvqvae bench`: the step table, or with `--run` / `--study` the run bench's projection (or JSON)."
     a = bench_parser().parse_args(argv)
-    if a.run and a.study: raise SystemExit('ncvqvae bench: give --run DATASET or --study, not both')
+    if a.run and a.study: raise SystemExit('ncvqvae bench: error: give --run DATASET or --study, not both')
     import torch                                       # only now: --help and a bad option answer without it
     old_threads = torch.get_num_threads()
     if a.threads: torch.set_num_threads(a.threads)
     try:
-        if a.run or a.study:
-            result = _project(a)
-            text = result.pop('text')
-        else:
-            batches = dict(stage1_batch=a.stage1_batch, stage2_batch=a.stage2_batch, fcn_batch=a.fcn_batch,
-                           n_samples=a.n_samples)
-            result = run_bench(_datasets(a.datasets), _csv(a.methods), a.latent_width, a.precision, a.device,
-                               _csv(a.items), a.quick, T=a.T, progress=a.progress, **batches)
-            text = format_table(result)
+        try: result, text = _bench(a)
+        except (ValueError, FileNotFoundError) as e:                 # a bad name or value: one line, no traceback
+            print(f'ncvqvae bench: error: {e}', file=sys.stderr); return 2
     finally: torch.set_num_threads(old_threads)
     if a.output: atomic_write_json(a.output, result)
     print(json.dumps(result, indent=2, default=str) if a.json else text)
     return 0
+
+def _bench(a) -> tuple[dict, str]:
+    "The result and its table (or the run bench's projection) for parsed options `a`."
+    if a.run or a.study:
+        result = _project(a)
+        return result, result.pop('text')
+    batches = dict(stage1_batch=a.stage1_batch, stage2_batch=a.stage2_batch, fcn_batch=a.fcn_batch, n_samples=a.n_samples)
+    result = run_bench(_datasets(a.datasets), _csv(a.methods), a.latent_width, a.precision, a.device, _csv(a.items), a.quick,
+                       T=a.T, progress=a.progress, **batches)
+    return result, format_table(result)

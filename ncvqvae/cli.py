@@ -8,7 +8,7 @@ import argparse, ast, os, shlex, signal, sys, time
 from collections import Counter
 from pathlib import Path
 
-from .core import malloc_env, outputs_dir, read_json_or_none
+from .core import OneLineParser, int_at_least, malloc_env, outputs_dir, positive_int, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .runs import (CONFIGS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, STATES, Run, all_runs_dirs, default_runs_dir,
                           experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
@@ -59,7 +59,7 @@ def _grid_options() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     "The `ncvqvae` argument parser."
-    parser = argparse.ArgumentParser(prog='ncvqvae', description='NC-VQVAE study: sweeps, their state, the report, the data.')
+    parser = OneLineParser(prog='ncvqvae', description='NC-VQVAE study: sweeps, their state, the report, the data.')
     sub = parser.add_subparsers(dest='command', required=True)
     grid = _grid_options()
     s = sub.add_parser('sweep', parents=[grid], help='run the grid (finished runs are skipped; rerun to resume)')
@@ -69,17 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--no-progress', action='store_true', help='no progress bar')
     s.add_argument('--question', default=None, help="with --experiment: what it asks, kept in its experiment.json")
     loc = s.add_argument_group('local executor')
-    loc.add_argument('--workers', type=int, default=None, help='parallel runs (default: one per GPU, else 1)')
-    loc.add_argument('--runs-per-gpu', type=int, default=1, help='runs at once per GPU (local workers; on slurm, per GPU of a job)')
-    loc.add_argument('--threads', type=int, default=None,
+    loc.add_argument('--workers', type=positive_int, default=None, help='parallel runs (default: one per GPU, else 1)')
+    loc.add_argument('--runs-per-gpu', type=positive_int, default=1, help='runs at once per GPU (local workers; on slurm, per GPU of a job)')
+    loc.add_argument('--threads', type=positive_int, default=None,
                      help='torch CPU threads per run (default: the CPUs shared among the workers)')
     sl = s.add_argument_group('slurm executor (submitit)')
     sl.add_argument('--partition', default=None)
-    sl.add_argument('--time-min', type=int, default=24 * 60, help='time limit per run in minutes (requeued when hit)')
-    sl.add_argument('--gpus', type=int, default=1, help='GPUs per job, each its own (several: that many runs at once)')
-    sl.add_argument('--cpus', type=int, default=None, help='CPUs per run (default 8; local cluster: a share)')
-    sl.add_argument('--mem-gb', type=int, default=None)
-    sl.add_argument('--array-parallelism', type=int, default=64, help='array tasks running at once')
+    sl.add_argument('--time-min', type=positive_int, default=24 * 60, help='time limit per run in minutes (requeued when hit)')
+    sl.add_argument('--gpus', type=int_at_least(0), default=1, help='GPUs per job, each its own (several: that many runs at once)')
+    sl.add_argument('--cpus', type=positive_int, default=None, help='CPUs per run (default 8; local cluster: a share)')
+    sl.add_argument('--mem-gb', type=positive_int, default=None)
+    sl.add_argument('--array-parallelism', type=positive_int, default=64, help='array tasks running at once')
     sl.add_argument('--cluster', default='auto', choices=('auto', 'local', 'slurm'),
                     help="submitit's cluster: auto (slurm if sbatch is there), local (tests), slurm")
     sl.add_argument('--no-wait', action='store_true', help='submit and return (default: wait, with a progress bar)')
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                        'accuracy in outputs/results/fcn_accuracy.csv')
     f.add_argument('--datasets', default='study', help="comma list of datasets, 'study' for the 13 of the study (default)")
     f.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
-    f.add_argument('--epochs', type=int, default=1000)
+    f.add_argument('--epochs', type=positive_int, default=1000)
     f.add_argument('--precision', default='fp32', choices=('fp32', 'tf32', 'bf16'))
     f.add_argument('--device', default='auto')
     sub.add_parser('bench', add_help=False, help='time the training steps, sampling and the FCN on this device; '
@@ -284,7 +284,7 @@ def cmd_fcn(args) -> int:
     for name in names:
         ds = load_ucr(name, data_dir=args.data_dir)
         cfg = FCNConfig(epochs=args.epochs, precision=args.precision, device=args.device)
-        _, info = load_or_train_fcn(ds, cfg, cache_dir=fcn_cache_dir(name))
+        _, info = load_or_train_fcn(ds, cfg, cache_dir=fcn_cache_dir(name, cfg))
         rows[name] = dict(dataset=name, fcn_test_accuracy=round(info['test_accuracy'], 4),
                           train_accuracy=round(info['train_accuracy'], 4), epochs=info['epochs'],
                           precision=info['config'].get('precision', 'fp32'), seconds=round(info['seconds'], 1),

@@ -12,11 +12,12 @@ import numpy as np                  # torch is imported where it is used: `ncvqv
 if TYPE_CHECKING: import torch     # for the annotations only
 
 # %% auto #0
-__all__ = ['DEVICES', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice', 'check_positive_ints',
-           'check_non_negative', 'seed_everything', 'make_generator', 'extension_device', 'get_device', 'device_name',
-           'project_root', 'outputs_dir', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json',
-           'update_json', 'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'pid_alive',
-           'read_json_or_none', 'job_id', 'lock_is_fresh', 'FileLock', 'malloc_env']
+__all__ = ['DEVICES', 'positive_int', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice',
+           'check_positive_ints', 'check_non_negative', 'seed_everything', 'make_generator', 'extension_device',
+           'get_device', 'device_name', 'OneLineParser', 'int_at_least', 'project_root', 'outputs_dir', 'pid_alive',
+           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json', 'append_jsonl',
+           'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'read_json_or_none', 'job_id', 'lock_is_fresh',
+           'FileLock', 'malloc_env']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -88,6 +89,27 @@ def device_name(device) -> str:
     except OSError: pass
     return platform.processor() or platform.machine() or dev.type
 
+# %% ../nbs/00_core.ipynb #c636b28d
+import argparse
+
+class OneLineParser(argparse.ArgumentParser):
+    "An argument parser whose errors are one line (what is wrong, and where the help is), not the usage block."
+    def error(self, message):
+        self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
+def int_at_least(low: int):
+    "An argparse type: an integer >= `low` (argparse prints the one-line error)."
+    def parse(text: str) -> int:
+        try: v = int(text)
+        except ValueError: raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+        if v < low: raise argparse.ArgumentTypeError(f'must be at least {low}, got {v}')
+        return v
+    parse.__name__ = f'integer >= {low}'
+    return parse
+
+positive_int = int_at_least(1)
+
+
 # %% ../nbs/00_core.ipynb #c017
 def project_root(start: str | Path | None = None) -> Path:
     "The nearest folder at or above `start` (default: cwd) holding `settings.ini` for ncvqvae, else cwd."
@@ -107,10 +129,11 @@ def _tmp_prefix(path: Path, pid: int | None = None) -> str:
     "Temporary files of `path` are named `.<name>.<host>.<pid>.<random>.tmp`: whose they are, so a rerun can clean up."
     return f".{path.name}.{socket.gethostname().replace('.', '_')}.{os.getpid() if pid is None else pid}."
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    "Whether process `pid` exists on this host."
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
-    except PermissionError: pass
+    except PermissionError: return True
     return True
 
 def _remove_dead_tmps(path: Path) -> None:
@@ -118,7 +141,7 @@ def _remove_dead_tmps(path: Path) -> None:
     mine = _tmp_prefix(path, 0)[:-2]                                 # '.<name>.<host>.'
     for p in path.parent.glob(f'.{glob.escape(path.name)}.*.tmp'):
         pid = p.name[len(mine):].split('.')[0]
-        if p.name.startswith(mine) and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+        if p.name.startswith(mine) and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             p.unlink(missing_ok=True)
 
 def _atomic_write(path, write_fn, mode='w'):
@@ -203,13 +226,6 @@ def config_from_dict(cls, d: dict):
 # %% ../nbs/00_core.ipynb #c029
 LOCK_HEARTBEAT_S, LOCK_STALE_S = 30.0, 180.0
 
-def pid_alive(pid: int) -> bool:
-    "Whether process `pid` exists on this host."
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
 def read_json_or_none(path) -> Any:
     "The JSON in `path`, or None if it is missing or unreadable."
     try: return read_json(path)
@@ -241,11 +257,8 @@ class FileLock:
 
     def holder(self) -> dict | None:
         "The record of the live process holding the lock (None: free, or its holder died)."
-        held = read_json_or_none(self.path)
-        if isinstance(held, dict): return held if lock_is_fresh(held, stale_s=self.stale_s) else None
-        try: age = time.time() - self.path.stat().st_mtime       # unreadable (another format): trust its age
-        except FileNotFoundError: return None
-        return {'unreadable': str(self.path)} if age <= self.stale_s else None
+        held = read_json_or_none(self.path)      # a lock is linked into place whole: an unreadable one is debris, no holder
+        return held if isinstance(held, dict) and lock_is_fresh(held, stale_s=self.stale_s) else None
 
     def acquire(self) -> bool:
         "Take the lock unless another live process holds it, and start the heartbeat; False if it is held."

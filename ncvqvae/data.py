@@ -11,9 +11,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['UCR_DATASETS', 'EMBEDDED_DATASET', 'STUDY_DATASETS', 'UCR_SHA1', 'CBF_TRAIN_SEED', 'CBF_TEST_SEED', 'DEFAULT_UCR_URL',
-           'SPLITS', 'suggest_names', 'StudyDataset', 'git_blob_sha1', 'parse_ucr_text', 'read_ucr_split', 'UCRDataset',
-           'encode_labels', 'make_ucr_dataset', 'make_cbf', 'load_embedded', 'ucr_cache_dir', 'ucr_base_url',
-           'split_path', 'find_ucr', 'read_ucr_folder', 'check_study_dataset', 'download_ucr', 'load_ucr']
+           'SPLITS', 'MAX_DOWNLOAD_BYTES', 'MAX_SPLIT_BYTES', 'suggest_names', 'StudyDataset', 'git_blob_sha1',
+           'parse_ucr_text', 'read_ucr_split', 'UCRDataset', 'encode_labels', 'make_ucr_dataset', 'make_cbf',
+           'load_embedded', 'ucr_cache_dir', 'ucr_base_url', 'split_path', 'find_ucr', 'read_ucr_folder',
+           'check_study_dataset', 'download_ucr', 'verify_cached', 'load_ucr']
 
 # %% ../nbs/01_data.ipynb #c005
 UCR_DATASETS = (
@@ -278,10 +279,19 @@ def read_ucr_folder(folder, name: str | None = None) -> UCRDataset:
     return make_ucr_dataset(name, train_labels, X_train, test_labels, X_test, str(folder))
 
 # %% ../nbs/01_data.ipynb #c032
+MAX_DOWNLOAD_BYTES = 512 << 20    # a dataset zip larger than this is refused (the study's largest is far smaller)
+MAX_SPLIT_BYTES = 1 << 30         # a split file that inflates beyond this is refused (a zip bomb)
+
 def _fetch(url: str, f, timeout: float) -> None:
     req = urllib.request.Request(url, headers={'User-Agent': 'ncvqvae'})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r: shutil.copyfileobj(r, f, 1 << 20)
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            got = 0
+            while chunk := r.read(1 << 20):
+                got += len(chunk)
+                if got > MAX_DOWNLOAD_BYTES:
+                    raise ValueError(f'{url} is larger than {MAX_DOWNLOAD_BYTES >> 20} MiB: refused, nothing was cached')
+                f.write(chunk)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
         raise ConnectionError(f'could not download {url}: {getattr(e, "reason", None) or e}') from e
 
@@ -316,14 +326,18 @@ def _read_zip_splits(zip_path, name: str, url: str) -> dict[str, bytes]:
             if not hits:
                 raise ValueError(f'{url} holds no {name}_{split}.tsv or {name}_{split}.txt '
                                  f'(members: {[i.filename for i in infos][:10]}); nothing was cached')
+            fname, want = PurePosixPath(hits[0].filename).name, UCR_SHA1.get(f'{name}_{split}.tsv')
+            if hits[0].file_size > MAX_SPLIT_BYTES:
+                raise ValueError(f'{url}: {fname} inflates to {hits[0].file_size >> 20} MiB, more than {MAX_SPLIT_BYTES >> 20} '
+                                 f'MiB: refused, nothing was cached')
+            if want is not None and not fname.endswith('.tsv'):          # only the official .tsv can be checked
+                raise ValueError(f'{url} holds {fname}, not the official {name}_{split}.tsv whose SHA-1 is known; '
+                                 'refused, nothing was cached')
             data = zf.read(hits[0])
-            fname = PurePosixPath(hits[0].filename).name
-            if fname.endswith('.tsv'):
-                want = UCR_SHA1.get(fname)
-                if want is not None and git_blob_sha1(data) != want:
-                    raise ValueError(f'{url}: {fname} has SHA-1 {git_blob_sha1(data)}, the official file has {want}; '
-                                     'nothing was cached')
-            else: data = _txt_to_tsv(data)
+            if want is not None and git_blob_sha1(data) != want:
+                raise ValueError(f'{url}: {fname} has SHA-1 {git_blob_sha1(data)}, the official file has {want}; '
+                                 'nothing was cached')
+            if fname.endswith('.txt'): data = _txt_to_tsv(data)
             out[split] = data
     return out
 
@@ -360,6 +374,14 @@ def download_ucr(name: str, base_url: str | None = None, cache=None, timeout: fl
     return final
 
 # %% ../nbs/01_data.ipynb #c035
+def verify_cached(folder, name: str) -> None:
+    "Raise if a cached split whose official SHA-1 is known no longer has it (changed or damaged since it was cached)."
+    for s in SPLITS:
+        p, want = split_path(folder, name, s), UCR_SHA1.get(f'{name}_{s}.tsv')
+        if p is not None and want is not None and (got := git_blob_sha1(p.read_bytes())) != want:
+            raise ValueError(f'{p} in the download cache has SHA-1 {got[:12]}, the official file has {want[:12]}: it changed '
+                             f'after it was cached; delete {folder} to download it again')
+
 def _not_found(name: str, looked: list[str], reason: str) -> str:
     return (f'UCR dataset {name!r} {reason}. Looked in:\n' + ''.join(f'  - {l}\n' for l in looked) +
             f'Provide it by passing data_dir=<folder holding {name}/{name}_TRAIN.tsv and {name}_TEST.tsv>, '
@@ -382,4 +404,5 @@ def load_ucr(name: str, data_dir=None, download: bool = True, base_url: str | No
         except ConnectionError as e:
             raise FileNotFoundError(_not_found(name, looked + [f'download: {e}'], 'is not available locally and '
                                                'could not be downloaded')) from e
+    if folder.parent.resolve() == (ucr_cache_dir() / 'UCRArchive_2018').resolve(): verify_cached(folder, name)
     return read_ucr_folder(folder, name)

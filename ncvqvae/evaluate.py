@@ -23,9 +23,9 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas', 'evaluate_run',
-           'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size', 'diagnostics_missing',
-           'sample_diagnostics']
+__all__ = ['IS_SPLITS', 'DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas',
+           'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size',
+           'diagnostics_missing', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def run_fcn(run_dir, ds, fcn_cfg: FCNConfig, fcn_dir, dev, progress: bool = True) -> tuple:
@@ -56,6 +56,8 @@ def stage1_objective(run_dir, last: int = 50) -> dict:
             'stage1_batch_size': tr['batch_size'], 'ssl_loss_final': mean('ssl') if ssl else None,
             'recon_loss_final': mean('recon')}
 
+IS_SPLITS = 10                    # the Inception Score is averaged over this many splits of the samples
+
 def check_n_cas(n_cas) -> int:
     "`n_cas` as an int when it is an integer >= 0 (0 skips CAS); raises otherwise, so a run can refuse it before training."
     if isinstance(n_cas, bool) or not isinstance(n_cas, numbers.Integral) or n_cas < 0:
@@ -85,7 +87,7 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     x_fake, _ = sampler.sample(n_uncond, seed=seed)                                   # (n, C, L)
     p_fake, f_fake = fcn_predict(fcn, x_fake)
     f_real = real_features(stage1, fcn, X_te)                                         # (n_test, 128)
-    is_mean, is_std = inception_score(p_fake, splits=10)
+    is_mean, is_std = inception_score(p_fake, splits=IS_SPLITS)
 
     y_syn = np.repeat(np.arange(ds.n_classes), class_proportional_counts(ds.y_train, n_cas, ds.n_classes)) if n_cas else []
     cas = None                                                                        # n_cas=0: no CAS (a quick evaluation)
@@ -99,6 +101,8 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
               'seed': s1['train']['seed'], 'ssl_method': s1['model']['ssl_method'],
               'augmentations': s1['train']['augmentations'], 'preset': s1['train'].get('preset'),
               **{k: s1['model'].get(k) for k in ('latent_width', 'stft_window', 'res_kernel')}, 'weight_decay': s1['train']['weight_decay'],
+              'latent_frames': stage1.cfg.latent_frames,      # the W' built (latent_width is the target)
+             
               **probes, 'recon_mse': ev_te['mse'], 'fid': compute_fid(f_real, f_fake), 'is_mean': is_mean,
               'is_std': is_std, 'cas': cas, 'fcn_test_accuracy': fcn_info['test_accuracy'],
               'stage1_seconds': _wall_seconds(run_dir / 'metrics.jsonl'),

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_fcn.ipynb #c001
 from __future__ import annotations
-import hashlib, tempfile, warnings
+import hashlib, json, tempfile, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -150,9 +150,14 @@ def fcn_predict(model: FCN, X, batch_size: int = 1024) -> tuple[np.ndarray, np.n
 FCN_CKPT, FCN_INFO, FCN_LOCK = 'fcn.pt', 'fcn.json', 'fcn.lock'
 LOCK_POLL_S = 5.0                         # how often a waiter looks at the lock
 
-def fcn_cache_dir(name: str) -> Path:
-    "Default cache folder of the FCN of dataset `name`: `outputs_dir()/fcn/<name>`."
-    return outputs_dir() / 'fcn' / name
+def fcn_cache_dir(name: str, cfg: FCNConfig | None = None) -> Path:
+    """Cache folder of the FCN of dataset `name`: `outputs_dir()/fcn/<name>` for the study's settings (the default
+    `FCNConfig`); an FCN with other settings (a quick run's few epochs) goes beside it, in `<name>/e<epochs>-<8 hex of
+    its settings>`, and never replaces the study's."""
+    settings = lambda c: {k: v for k, v in asdict(c).items() if k != 'device'}
+    base = outputs_dir() / 'fcn' / name
+    if cfg is None or settings(cfg) == settings(FCNConfig()): return base
+    return base / f"e{cfg.epochs}-{hashlib.sha1(json.dumps(settings(cfg), sort_keys=True).encode()).hexdigest()[:8]}"
 
 def _fcn_meta(ds, cfg: FCNConfig) -> dict:
     "What an FCN of `ds` trained with `cfg` is stored with."
@@ -167,7 +172,7 @@ def _cache_key(meta: dict) -> dict:
 
 def load_fcn(path, device='cpu') -> tuple[FCN, dict]:
     "The FCN saved at `path` (`fcn.pt`) in eval mode on `device`, and the checkpoint's metadata."
-    ck = torch.load(path, map_location=get_device(device), weights_only=True)
+    ck = load_checkpoint(path, map_location=get_device(device))     # a clear error naming a truncated file
     model = FCN(ck['in_channels'], ck['n_classes']).to(get_device(device))
     model.load_state_dict(ck['model'])
     return model.eval(), {k: v for k, v in ck.items() if k != 'model'}
@@ -184,7 +189,7 @@ def _from_cache(ckpt_path, info_path, key: dict, device, warn: bool = True):
 
 def load_or_train_fcn(ds, cfg: FCNConfig = FCNConfig(), cache_dir=None, progress: bool = True) -> tuple[FCN, dict]:
     "The FCN of UCR dataset `ds` (from the cache, else trained on its train split and cached) and its info."
-    cache_dir = Path(cache_dir) if cache_dir is not None else fcn_cache_dir(ds.name)
+    cache_dir = Path(cache_dir) if cache_dir is not None else fcn_cache_dir(ds.name, cfg)
     ckpt_path, info_path, lock = cache_dir / FCN_CKPT, cache_dir / FCN_INFO, cache_dir / FCN_LOCK
     meta = _fcn_meta(ds, cfg)
     key = _cache_key(meta)

@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 
 import ncvqvae
-from .core import atomic_torch_save, append_jsonl, truncate_jsonl, check_choice, check_positive_ints
+from .core import atomic_torch_save, append_jsonl, truncate_jsonl, check_choice, check_non_negative, check_positive_ints
 
 # %% auto #0
 __all__ = ['RESUMABLE_KEYS', 'PRECISIONS', 'rng_state', 'set_rng_state', 'run_config_diff', 'same_run_config', 'load_checkpoint',
@@ -138,6 +138,7 @@ class TrainBase:
         if not isinstance(self.deterministic, bool): raise ValueError(f'deterministic must be True or False, got {self.deterministic!r}')
         check_positive_ints(self, 'epochs', 'batch_size')
         if not self.lr > 0: raise ValueError(f'lr must be > 0, got {self.lr}')
+        check_non_negative(self, 'weight_decay', 'seed')
 
 # %% ../nbs/04_loop.ipynb #c010e
 def train_step(opt, sched, step_fn: Callable, idx, device, precision: str = 'fp32') -> dict:
@@ -174,6 +175,9 @@ def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, bat
     called last (live plots, tests). `precision='bf16'` runs `step_fn` under bf16 autocast (the stages keep
     losses, BatchNorm statistics and the SSL correlations in fp32); `deterministic` trains inside `deterministic_mode`."""
     check_choice('precision', precision, PRECISIONS)
+    if n_train < 2 or batch_size < 2:                    # BatchNorm: every step needs two series
+        raise ValueError(f'{desc}: training needs batches of at least 2 series; got {n_train} series and batch_size '
+                         f'{batch_size} (use batch_size >= 2, and a train split of at least 2 series)')
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path, metrics_path = run_dir / ckpt_name, run_dir / metrics_name
     dev = next(model.parameters()).device
@@ -214,8 +218,9 @@ def fit(model: torch.nn.Module, opt, sched, step_fn: Callable, n_train: int, bat
                 where = f'{ckpt_path} (epoch {last_good})' if last_good else 'none was written yet'
                 raise FloatingPointError(
                     f'{desc}: the loss became non-finite at epoch {epoch} ({", ".join(f"{k}={record[k]}" for k in bad)}). '
-                    f'Stopped; the last good checkpoint ({where}) and the metrics are kept. Check the data for NaN/inf or '
-                    f'lower lr, then rerun to resume from the checkpoint.')
+                    f'Stopped; the last good checkpoint ({where}) and the metrics are kept. Check the data for NaN/inf; '
+                    f'a rerun with the same settings resumes from that checkpoint, while another lr is another run: delete '
+                    f'{run_dir} (or give another out_dir) to train with it.')
             record['epoch_seconds'] = time.perf_counter() - t0
             last = epoch == epochs
             if epoch_end_fn is not None: record.update(epoch_end_fn(epoch, last))

@@ -37,6 +37,7 @@ def select_configs(value=None) -> list[str]:
     "Configuration names from a comma list, a list, 'all' or None (all seven); each checked."
     names = list(CONFIGS) if value is None else _items(value)
     if names == ['all']: names = list(CONFIGS)
+    if not names: raise ValueError(f'configs={value!r} selects no configuration; choose from {", ".join(CONFIGS)} or all')
     return [check_choice('config', n, CONFIGS) for n in names]
 
 def select_seeds(value=None) -> list[int]:
@@ -46,6 +47,7 @@ def select_seeds(value=None) -> list[int]:
     seeds = []
     for part in _items(value):
         m = re.fullmatch(r'(\d+)\s*-\s*(\d+)', part)
+        if m and int(m[1]) > int(m[2]): raise ValueError(f'seeds={value!r}: the range {part!r} is empty; write it low-high, e.g. 1-4')
         if m: seeds += range(int(m[1]), int(m[2]) + 1)
         elif part.isdigit(): seeds.append(int(part))
         else: raise ValueError(f'seeds={value!r}: {part!r} is neither a seed nor a range like 1-4')
@@ -65,6 +67,7 @@ def select_datasets(value=None, data_dir=None) -> list[str]:
     names = []
     for n in (['study'] if value is None else _items(value)):
         names += list(STUDY_DATASETS) if n == 'study' else [check_dataset(n, data_dir)]
+    if not names: raise ValueError(f'datasets={value!r} selects no dataset; give names separated by commas, or study')
     return list(dict.fromkeys(names))
 
 # %% ../nbs/40_runs.ipynb #r009
@@ -198,6 +201,11 @@ def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = No
         runs.append(Run(out, dataset, config, seed,
                         dict(dataset=dataset, ssl_method=ssl, augmentations=aug, seed=seed, out_dir=str(out), **params),
                         protocol, results_root(out)))
+    if runs and Path(notebook or notebook_path()).resolve() == notebook_path().resolve():   # the real train.ipynb
+        from ncvqvae.params import run_settings                  # every parameter checked before any run starts
+        for r in {r.config: r for r in runs}.values():
+            try: run_settings(r.parameters, defaults, check_device=False)
+            except ValueError as e: raise ValueError(f'{r.config}: {e}') from None
     return runs
 
 # %% ../nbs/40_runs.ipynb #r018

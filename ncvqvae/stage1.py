@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_stage1.ipynb #c001
 from __future__ import annotations
-import math, os, shutil
+import math, os, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -24,8 +24,9 @@ from .ssl import SSL_METHODS, Projector, pool_latent, ssl_loss, default_ssl_weig
 from .probes import run_probes
 
 # %% auto #0
-__all__ = ['PRESETS', 'CKPT_NAME', 'Stage1Config', 'preset_settings', 'NCVQVAE', 'TrainConfig', 'config_name', 'encode_split',
-           'probe_splits', 'train_stage1', 'stage1_summary', 'load_stage1', 'take_stage1']
+__all__ = ['PRESETS', 'CKPT_NAME', 'DOWNSTREAM', 'Stage1Config', 'preset_settings', 'NCVQVAE', 'TrainConfig', 'config_name',
+           'encode_split', 'probe_splits', 'supersede_downstream', 'train_stage1', 'stage1_summary', 'load_stage1',
+           'take_stage1']
 
 # %% ../nbs/13_stage1.ipynb #c005
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Stage1Config:
         check_positive_ints(self, 'length', 'in_channels', 'latent_width', 'hidden', 'n_codes', 'proj_hidden', 'proj_dim')
         if not 0 < self.vq_decay < 1: raise ValueError(f'vq_decay must be in (0, 1), got {self.vq_decay}')
         check_non_negative(self, 'beta', 'aug_recon_weight', 'lambd', 'sim_weight', 'var_weight', 'cov_weight')
+        if self.ssl_weight is not None: check_non_negative(self, 'ssl_weight')
 
     @property
     def freq_bins(self) -> int: return self.n_fft // 2 + 1                  # F
@@ -178,6 +180,7 @@ class TrainConfig(TrainBase):
         check_choice('augmentations', self.augmentations, list(AUGMENTATION_SETS))
         check_choice('preset', self.preset, PRESETS)
         check_positive_ints(self, 'val_every', 'probe_every', 'ckpt_every')
+        check_positive_ints(self, 'val_every', 'probe_every', 'ckpt_every')
 
 def config_name(ssl_method: str, augmentations: str) -> str:
     "The run's configuration name: 'vqvae' or '<ssl_method>-<augmentations>'."
@@ -208,6 +211,18 @@ def probe_splits(ev_train: dict, y_train, ev_test: dict, y_test) -> dict:
 
 # %% ../nbs/13_stage1.ipynb #c019
 CKPT_NAME = 'stage1.pt'
+#: what is made from a run's stage 1: when stage 1 trains afresh, these describe another model and are moved aside
+DOWNSTREAM = ('stage2.pt', 'metrics_stage2.jsonl', 'summary_stage2.json', 'eval.json', 'diagnostics.json')
+
+def supersede_downstream(run_dir) -> Path | None:
+    "Move what was made from an earlier stage 1 into `run_dir/superseded/<time>/` (kept, never read); its folder or None."
+    run_dir = Path(run_dir)
+    stale = [run_dir / f for f in DOWNSTREAM if (run_dir / f).exists()]
+    if not stale: return None
+    dest = run_dir / 'superseded' / time.strftime('%Y%m%dT%H%M%S')
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in stale: os.replace(f, dest / f.name)
+    return dest
 
 def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
                  on_epoch_end: Callable | None = None, progress: bool = True, stage1_from=None):
@@ -248,6 +263,8 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
         return rec
 
     if stage1_from is not None: take_stage1(stage1_from, run_dir, config)
+    if not (run_dir / CKPT_NAME).exists() and (moved := supersede_downstream(run_dir)):       # a new stage 1
+        print(f'stage 1 trains afresh: the prior and evaluation of the earlier one moved to {moved}')
     update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg),
                                                                    'runs_on': {'device': str(dev), 'device_name': device_name(dev)}}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
@@ -261,7 +278,7 @@ def stage1_summary(model, ds, run_dir) -> dict:
     X_tr, X_te = torch.as_tensor(ds.X_train, device=dev), torch.as_tensor(ds.X_test, device=dev)
     ev_tr, ev_te = encode_split(model, X_tr), encode_split(model, X_te)
     summary = {'dataset': ds.name, **probe_splits(ev_tr, ds.y_train, ev_te, ds.y_test),
-               'test_mse': ev_te['mse'], 'test_recon': ev_te['recon'],
+               'test_mse': ev_te['mse'], 'test_recon': ev_te['recon'], 'latent_frames': model.cfg.latent_frames,
                **{f'test_{k}': v for k, v in codebook_usage(ev_te['tokens'], model.cfg.n_codes).items()}}
     summary = {k: (float(v) if isinstance(v, (torch.Tensor, np.floating)) else v) for k, v in summary.items()}
     hist = read_jsonl(Path(run_dir) / 'metrics.jsonl')

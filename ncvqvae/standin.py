@@ -13,7 +13,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_map
 
 # %% auto #0
-__all__ = ['NAME', 'StandInTensor', 'StandInGenerator', 'standin']
+__all__ = ['NAME', 'StandInTensor', 'StandInGenerator', 'register', 'standin']
 
 # %% ../nbs/54_standin.ipynb #ecf1267e
 NAME = 'standin'
@@ -133,19 +133,27 @@ class _Backend:
     get_amp_supported_dtype = staticmethod(lambda: [torch.bfloat16])
     get_device_name = staticmethod(lambda device=None: 'stand-in accelerator (CPU data, CUDA placement rules)')
 
-def _register():
-    "Name PrivateUse1 'standin', with a Python device guard and backend module (once per process)."
+def register():
+    """Name PrivateUse1 'standin', with a Python device guard and backend module (once per process), and check that
+    autograd can run on it: torch's autograd engine sizes its device queues at the process's first backward pass, so
+    the stand-in must be registered before that (call `register()` first, or use a fresh process)."""
     have = torch._C._get_privateuse1_backend_name()
-    if have == NAME: return
-    if have != 'privateuseone':
+    if have not in (NAME, 'privateuseone'):
         raise RuntimeError(f'PrivateUse1 is already the {have!r} device in this process; run the stand-in in another process')
-    from torch.utils.backend_registration import _setup_privateuseone_for_python_backend
-    _setup_privateuseone_for_python_backend(NAME, backend_module=_Backend())
+    if have != NAME:
+        from torch.utils.backend_registration import _setup_privateuseone_for_python_backend
+        _setup_privateuseone_for_python_backend(NAME, backend_module=_Backend())
+    try: (StandInTensor(torch.ones(1)).requires_grad_() * 2).sum().backward()
+    except RuntimeError as e:
+        if 'device_ready_queues_' not in str(e): raise
+        raise RuntimeError('the stand-in device was registered after this process ran its first backward pass, so '
+                           "torch's autograd cannot use it: call ncvqvae.standin.register() first, or run the stand-in "
+                           'tests in a fresh process') from None
 
 @contextmanager
 def standin():
     "Inside, `torch.device('standin')` is an accelerator with CUDA's placement rules; yields that device."
-    _register()
+    register()
     real_load, real_save = torch.load, torch.save
 
     def load(f, map_location=None, *args, **kwargs):
