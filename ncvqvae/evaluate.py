@@ -24,8 +24,8 @@ from .vq import codebook_usage
 
 # %% auto #0
 __all__ = ['IS_SPLITS', 'DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas',
-           'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid', 'max_mix_size',
-           'diagnostics_missing', 'sample_diagnostics']
+           'check_n_uncond', 'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid',
+           'max_mix_size', 'diagnostics_missing', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def run_fcn(run_dir, ds, fcn_cfg: FCNConfig, fcn_dir, dev, progress: bool = True) -> tuple:
@@ -64,12 +64,19 @@ def check_n_cas(n_cas) -> int:
         raise ValueError(f'n_cas must be an integer >= 0 (0 skips CAS), got {n_cas!r}')
     return int(n_cas)
 
+def check_n_uncond(n_uncond) -> int | None:
+    "`n_uncond` (None: max(256, test size)) when it is None or an integer >= `IS_SPLITS`; raises otherwise."
+    if n_uncond is None: return None
+    if isinstance(n_uncond, bool) or not isinstance(n_uncond, numbers.Integral) or n_uncond < IS_SPLITS:
+        raise ValueError(f'n_uncond must be an integer >= {IS_SPLITS} (the IS splits), or None for max(256, test size); got {n_uncond!r}')
+    return int(n_uncond)
+
 def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int = 1000,
                  fcn_cfg: FCNConfig = FCNConfig(), cas_cfg: FCNConfig | None = None, fcn_dir=None,
                  device: str = 'auto', seed: int = 0, progress: bool = True, ds=None, precision: str = 'fp32') -> dict:
     """Evaluate a finished run (stage1.pt + stage2.pt in `run_dir`), write `eval.json` atomically, return it.
     `n_cas=0` skips CAS (`cas` is None), the evaluation's costliest part on a CPU."""
-    n_cas = check_n_cas(n_cas)
+    n_cas, n_uncond = check_n_cas(n_cas), check_n_uncond(n_uncond)
     run_dir = Path(run_dir)
     dev = get_device(device)
     cfg = read_json(run_dir / 'config.json')

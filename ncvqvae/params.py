@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core import DEVICES, check_choice, extension_device, get_device
-from .evaluate import IS_SPLITS, check_n_cas
+from .evaluate import check_n_cas, check_n_uncond
 from .fcn import FCNConfig
 from .maskgit import PriorConfig
 from .runs import Run, _literal, default_runs_dir, notebook_parameters, notebook_path
@@ -106,8 +106,7 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     for k in ('batch_size', 'stage2_batch_size'):
         if p[k] < 2: problems.append(f'{k} must be at least 2 (BatchNorm needs two series per batch), got {p[k]}')
     if p['n_samples_per_class'] < 1: problems.append(f'n_samples_per_class must be >= 1, got {p["n_samples_per_class"]}')
-    if opt['n_uncond'] is not None and opt['n_uncond'] < IS_SPLITS:
-        problems.append(f'n_uncond must be at least {IS_SPLITS} (the IS splits), or None for max(256, test size); got {opt["n_uncond"]}')
+    _attempt(problems, check_n_uncond, opt['n_uncond'])
     _attempt(problems, check_n_cas, p['n_cas'])
     _attempt(problems, _check_device, p['device'], check_device)
     model = train = stage2 = None
