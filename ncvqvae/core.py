@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #c001
 from __future__ import annotations
-import dataclasses, glob, json, os, platform, random, socket, sys, tempfile, threading, time
+import dataclasses, glob, json, os, shutil, platform, random, socket, sys, tempfile, threading, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -15,9 +15,9 @@ if TYPE_CHECKING: import torch     # for the annotations only
 __all__ = ['DEVICES', 'positive_int', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice',
            'check_positive_ints', 'check_non_negative', 'seed_everything', 'make_generator', 'extension_device',
            'get_device', 'device_name', 'OneLineParser', 'int_at_least', 'project_root', 'outputs_dir', 'pid_alive',
-           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json', 'append_jsonl',
-           'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'read_json_or_none', 'job_id', 'lock_is_fresh',
-           'FileLock', 'malloc_env']
+           'temp_sibling', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json',
+           'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'read_json_or_none', 'job_id',
+           'lock_is_fresh', 'FileLock', 'malloc_env']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -136,13 +136,19 @@ def pid_alive(pid: int) -> bool:
     except PermissionError: return True
     return True
 
-def _remove_dead_tmps(path: Path) -> None:
+def _remove_dead_tmps(path: Path, suffix: str = '.tmp') -> None:
     "Delete temporary files of `path` left by a killed writer on this host (another host's are left alone)."
     mine = _tmp_prefix(path, 0)[:-2]                                 # '.<name>.<host>.'
-    for p in path.parent.glob(f'.{glob.escape(path.name)}.*.tmp'):
+    for p in path.parent.glob(f'.{glob.escape(path.name)}.*{suffix}'):
         pid = p.name[len(mine):].split('.')[0]
         if p.name.startswith(mine) and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
-            p.unlink(missing_ok=True)
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+def temp_sibling(path, suffix: str = '.tmp') -> Path:
+    "A temporary name beside `path` owned by this process (for a link or a folder), after removing dead writers' ones."
+    path = Path(path)
+    _remove_dead_tmps(path, suffix)
+    return path.parent / f'{_tmp_prefix(path)}{os.urandom(4).hex()}{suffix}'
 
 def _atomic_write(path, write_fn, mode='w'):
     path = Path(path)

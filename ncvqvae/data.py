@@ -4,10 +4,12 @@
 
 # %% ../nbs/01_data.ipynb #c001
 from __future__ import annotations
-import dataclasses, difflib, hashlib, http.client, os, re, shutil, tempfile, urllib.error, urllib.request, zipfile
+import dataclasses, difflib, hashlib, http.client, os, re, shutil, urllib.error, urllib.request, zipfile
 from pathlib import Path, PurePosixPath
 
 import numpy as np
+
+from .core import temp_sibling
 
 # %% auto #0
 __all__ = ['UCR_DATASETS', 'EMBEDDED_DATASET', 'STUDY_DATASETS', 'UCR_SHA1', 'CBF_TRAIN_SEED', 'CBF_TEST_SEED', 'DEFAULT_UCR_URL',
@@ -356,14 +358,13 @@ def download_ucr(name: str, base_url: str | None = None, cache=None, timeout: fl
     root = Path(cache or ucr_cache_dir()).expanduser() / 'UCRArchive_2018'
     final, url = root / name, f'{ucr_base_url(base_url)}/{name}.zip'
     root.mkdir(parents=True, exist_ok=True)
-    fd, tmp_zip = tempfile.mkstemp(dir=root, prefix=f'.{name}.', suffix='.zip.part')
-    tmp_dir = None
+    tmp_zip, tmp_dir = temp_sibling(final, '.zip.part'), None       # a killed download's leftovers go at the next one
     try:
-        with os.fdopen(fd, 'wb') as f: _fetch(url, f, timeout)
+        with open(tmp_zip, 'wb') as f: _fetch(url, f, timeout)
         files = _read_zip_splits(tmp_zip, name, url)
         parsed = [parse_ucr_text(files[s].decode('utf-8', errors='replace'), f'{url}: {name}_{s}') for s in SPLITS]
         check_study_dataset(make_ucr_dataset(name, *parsed[0], *parsed[1], source=url))
-        tmp_dir = Path(tempfile.mkdtemp(dir=root, prefix=f'.{name}.'))
+        tmp_dir = temp_sibling(final, '.dir.part'); tmp_dir.mkdir()
         for s in SPLITS: (tmp_dir / f'{name}_{s}.tsv').write_bytes(files[s])
         try: os.rename(tmp_dir, final)
         except OSError:

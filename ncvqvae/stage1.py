@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict, device_name
+from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict, device_name, temp_sibling
 from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, TrainBase
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft, STFT_WINDOWS
@@ -307,7 +307,7 @@ def take_stage1(source, run_dir, config: dict) -> Path:
                          f'stage1_from needs a run of the same one')
     dst.mkdir(parents=True, exist_ok=True)
     if (src / 'metrics.jsonl').exists(): atomic_write_text(dst / 'metrics.jsonl', (src / 'metrics.jsonl').read_text())
-    tmp = dst / f'{CKPT_NAME}.{os.getpid()}.tmp'
+    tmp = temp_sibling(dst / CKPT_NAME)                    # a killed take leaves nothing the next one keeps
     try: os.link(src / CKPT_NAME, tmp)                     # 140 MB with an SSL projector: shared, not copied
     except OSError: shutil.copyfile(src / CKPT_NAME, tmp)
     os.replace(tmp, dst / CKPT_NAME)                       # checkpoints are only ever replaced, so the source is safe
