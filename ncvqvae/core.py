@@ -275,7 +275,7 @@ class FileLock:
             if (h := self.holder()) is not None and not (isinstance(held, dict) and self._requeued(h)): return False
             if read_json_or_none(self.path) != held: return False               # changed meanwhile: someone took it
             self.path.unlink(missing_ok=True)                                   # its holder died (or was requeued)
-        tmp = self.path.with_name(f'.{self.path.name}.{self.record["host"]}.{os.getpid()}.{threading.get_ident()}')
+        tmp = temp_sibling(self.path)                                           # a killed taker's is removed here
         tmp.write_text(json.dumps({**self.record, 'heartbeat': time.time()}))
         try: os.link(tmp, self.path)                                            # fails if another process won
         except FileExistsError: return False
