@@ -18,8 +18,8 @@ from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'sweep_command', 'cmd_sweep', 'cmd_status',
-           'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'cmd_doctor', 'main',
-           'entry']
+           'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'cmd_sample',
+           'cmd_doctor', 'main', 'entry']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -117,6 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument('--out', default=None, help='the JSON report (default outputs/doctor/<host>-<device>.json)')
     dc.add_argument('--no-bench', action='store_true', help='skip the quick bench')
     dc.add_argument('--no-memory', action='store_true', help='skip the memory of the largest study shape')
+    sm = sub.add_parser('sample', help='draw series from a trained run into a .png, .npy or .csv',
+                        description='Draw series from a trained run, in its data\'s units. Example: ncvqvae sample '
+                                    'outputs/runs-seed-w32/SyntheticCBF/vqvae/seed1 -n 16 --class 0 --out samples.png')
+    sm.add_argument('run_dir', help='a run folder holding stage1.pt and stage2.pt')
+    sm.add_argument('-n', type=positive_int, default=16, help='how many series (default 16)')
+    sm.add_argument('--class', dest='class_label', type=int_at_least(0), default=None,
+                    help='a class index 0..K-1 (default: unconditional samples)')
+    sm.add_argument('--seed', type=int_at_least(0), default=0)
+    sm.add_argument('--out', default=None, help='.png, .npy or .csv (default: <run_dir>/samples-n<N>[-class<K>].png)')
+    sm.add_argument('--device', default='auto')
+    sm.add_argument('--data-dir', default=None, help="where the run's dataset is, for runs that did not record its scaling")
     d = sub.add_parser('data', help='the study datasets and where each is found')
     d.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
     d.add_argument('--fetch', action='store_true', help='download the missing ones into the cache')
@@ -320,6 +331,17 @@ def cmd_data(args) -> int:
     print(format_table(rows, ('name', 'type', 'train', 'test', 'classes', 'length', 'where')))
     return 1 if failed else 0
 
+def cmd_sample(args) -> int:
+    "Draw `-n` series from a trained run and write them (a picture by default, into the run folder)."
+    from ncvqvae.sample import load_run, save_samples
+    run = load_run(args.run_dir, args.device, args.data_dir)
+    x = run.sample(args.n, args.class_label, args.seed)
+    label = None if args.class_label is None else run.classes[args.class_label]
+    out = args.out or Path(args.run_dir) / f"samples-n{args.n}{'' if label is None else f'-class{args.class_label}'}.png"
+    what = 'unconditional' if label is None else f'class {label}'
+    print(f'{args.n} {what} samples -> {save_samples(x, out, f"{run.dataset} {run.config}: {what}", label)}')
+    return 0
+
 def cmd_doctor(args) -> int:
     "Run `doctor.doctor` on the device; print each check and where the report is; 1 if a check failed."
     from ncvqvae.doctor import doctor
@@ -334,7 +356,7 @@ def cmd_doctor(args) -> int:
     return 0 if rep['ok'] else 1
 
 COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=cmd_results, diagnose=cmd_diagnose, fcn=cmd_fcn,
-                doctor=cmd_doctor, data=cmd_data)
+                doctor=cmd_doctor, data=cmd_data, sample=cmd_sample)
 
 def main(argv=None) -> int:
     "The `ncvqvae` console command; returns its exit status (2: a bad option, 130: interrupted)."

@@ -13,10 +13,11 @@ from .core import temp_sibling
 
 # %% auto #0
 __all__ = ['UCR_DATASETS', 'EMBEDDED_DATASET', 'STUDY_DATASETS', 'UCR_SHA1', 'CBF_TRAIN_SEED', 'CBF_TEST_SEED', 'DEFAULT_UCR_URL',
-           'SPLITS', 'MAX_DOWNLOAD_BYTES', 'MAX_SPLIT_BYTES', 'suggest_names', 'StudyDataset', 'git_blob_sha1',
-           'parse_ucr_text', 'read_ucr_split', 'UCRDataset', 'encode_labels', 'make_ucr_dataset', 'make_cbf',
-           'load_embedded', 'ucr_cache_dir', 'ucr_base_url', 'split_path', 'find_ucr', 'read_ucr_folder',
-           'check_study_dataset', 'download_ucr', 'verify_cached', 'load_ucr']
+           'SPLITS', 'MAX_DOWNLOAD_BYTES', 'MAX_SPLIT_BYTES', 'OWN_SPLIT_EXTS', 'suggest_names', 'StudyDataset',
+           'git_blob_sha1', 'parse_ucr_text', 'read_ucr_split', 'UCRDataset', 'encode_labels', 'make_ucr_dataset',
+           'make_cbf', 'load_embedded', 'ucr_cache_dir', 'ucr_base_url', 'split_path', 'find_ucr', 'read_ucr_folder',
+           'check_study_dataset', 'download_ucr', 'verify_cached', 'load_ucr', 'dataset_name', 'dataset_from_arrays',
+           'load_dataset']
 
 # %% ../nbs/01_data.ipynb #c005
 UCR_DATASETS = (
@@ -407,3 +408,68 @@ def load_ucr(name: str, data_dir=None, download: bool = True, base_url: str | No
                                                'could not be downloaded')) from e
     if folder.parent.resolve() == (ucr_cache_dir() / 'UCRArchive_2018').resolve(): verify_cached(folder, name)
     return read_ucr_folder(folder, name)
+
+# %% ../nbs/01_data.ipynb #e5bd71ec
+OWN_SPLIT_EXTS = ('.tsv', '.csv', '.txt')
+
+def _looks_like_path(source) -> bool:
+    s = str(source)
+    return isinstance(source, Path) or os.sep in s or s.endswith('.npz') or (s not in UCR_DATASETS and Path(s).expanduser().exists())
+
+def dataset_name(source) -> str:
+    "What run folders call a dataset: a UCR name as it is, a `.npz` file's stem, a folder's name, 'custom' for arrays."
+    if isinstance(source, (tuple, list)): return 'custom'
+    if source == EMBEDDED_DATASET or not _looks_like_path(source): return str(source)
+    p = Path(source).expanduser()
+    return p.stem if p.suffix == '.npz' else p.name
+
+def _series(X, what: str, name: str) -> np.ndarray:
+    "`(n, L)` float64 from `(n, L)` or `(n, 1, L)`, with a clear error otherwise."
+    X = np.asarray(X)
+    if X.ndim == 3 and X.shape[1] == 1: X = X[:, 0]
+    if X.ndim == 3: raise ValueError(f'{name}: {what} has {X.shape[1]} channels; only univariate series (n, L) or (n, 1, L) are supported yet')
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f'{name}: {what} must be a non-empty array of series (n, L) or (n, 1, L), got shape {X.shape}')
+    if not np.issubdtype(X.dtype, np.number): raise ValueError(f'{name}: {what} holds {X.dtype} values, not numbers')
+    return X.astype(np.float64)
+
+def dataset_from_arrays(X_train, y_train, X_test, y_test, name: str = 'custom', source: str = 'arrays') -> UCRDataset:
+    "A dataset from arrays, with the archive's checks and scaling (labels encoded by the train split)."
+    X_train, X_test = _series(X_train, 'X_train', name), _series(X_test, 'X_test', name)
+    for what, X, y in (('train', X_train, y_train), ('test', X_test, y_test)):
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(f'{name}: y_{what} must hold one label per series ({len(X)}), got shape {y.shape}')
+        if not np.issubdtype(y.dtype, np.number): raise ValueError(f'{name}: y_{what} labels must be numbers, got {y.dtype}')
+    return make_ucr_dataset(name, np.asarray(y_train), X_train, np.asarray(y_test), X_test, source)
+
+def _read_own_split(path) -> tuple[np.ndarray, np.ndarray]:
+    "A TRAIN or TEST file of one's own: rows of label then values, separated by tabs, commas or spaces; a header is skipped."
+    text = Path(path).read_bytes().decode('utf-8', errors='replace').replace(',', ' ')
+    lines = text.splitlines()
+    first = next((l for l in lines if l.strip()), '')
+    try: [float(t) for t in first.split()]
+    except ValueError: lines = lines[lines.index(first) + 1:]                # a header line
+    return parse_ucr_text('\n'.join(lines), str(path))
+
+def load_dataset(source, data_dir=None, download: bool = True) -> UCRDataset:
+    "A UCR name, the embedded set, `(X_train, y_train, X_test, y_test)`, a `.npz` of those, or a folder of TRAIN/TEST files."
+    if isinstance(source, (tuple, list)):
+        if len(source) != 4: raise ValueError(f'arrays must be (X_train, y_train, X_test, y_test), got {len(source)} items')
+        return dataset_from_arrays(*source)
+    if source == EMBEDDED_DATASET or not _looks_like_path(source): return load_ucr(str(source), data_dir, download)
+    p, name = Path(source).expanduser(), dataset_name(source)
+    if not p.exists(): raise FileNotFoundError(f'{p} does not exist: give a .npz file, a folder of TRAIN/TEST files or a UCR name')
+    if p.suffix == '.npz':
+        with np.load(p, allow_pickle=False) as z:
+            missing = [k for k in ('X_train', 'y_train', 'X_test', 'y_test') if k not in z.files]
+            if missing: raise ValueError(f'{p} lacks {missing}; a dataset .npz holds X_train, y_train, X_test and y_test (it has {z.files})')
+            return dataset_from_arrays(z['X_train'], z['y_train'], z['X_test'], z['y_test'], name, str(p))
+    if not p.is_dir(): raise ValueError(f'{p}: give a .npz file or a folder holding one TRAIN and one TEST file')
+    files = {s: sorted(f for f in p.iterdir() if f.suffix.lower() in OWN_SPLIT_EXTS and s in f.name.upper()) for s in SPLITS}
+    for s, fs in files.items():
+        if len(fs) != 1:
+            raise ValueError(f'{p} must hold exactly one {s} file ({"/".join(OWN_SPLIT_EXTS)} with {s} in its name), '
+                             f'found {[f.name for f in fs]}')
+    (y_tr, X_tr), (y_te, X_te) = (_read_own_split(files[s][0]) for s in SPLITS)
+    return make_ucr_dataset(name, y_tr, X_tr, y_te, X_te, str(p))

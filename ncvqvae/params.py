@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core import DEVICES, check_choice, extension_device, get_device
+from .data import dataset_name
 from .evaluate import check_n_cas, check_n_uncond
 from .fcn import FCNConfig
 from .maskgit import PriorConfig
@@ -52,7 +53,7 @@ def type_problems(params: dict, defaults: dict) -> list[str]:
 @dataclass(frozen=True)
 class RunSettings:
     "Everything one `train.ipynb` run is built from, checked."
-    dataset: str
+    dataset: str                   # a UCR name, or the path of a .npz or a folder of one's own (data.load_dataset)
     name: str                      # the configuration, e.g. 'barlowtwins-warp'
     seed: int
     preset: str
@@ -130,8 +131,9 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     cas = _attempt(problems, FCNConfig, epochs=p['cas_epochs'], names={'epochs': 'cas_epochs'})    # (evaluate_run sets the CAS's)
     if problems: raise ValueError('invalid parameters: ' + '; '.join(dict.fromkeys(problems)))
     name = config_name(p['ssl_method'], p['augmentations'])
-    run_dir = Run(opt['out_dir'] or default_runs_dir(p['preset'], settings['latent_width']), p['dataset'], name, p['seed']).dir
+    data = dataset_name(p['dataset'])                          # a .npz or a folder of one's own: its stem or name
+    run_dir = Run(opt['out_dir'] or default_runs_dir(p['preset'], settings['latent_width']), data, name, p['seed']).dir
     src = opt['stage1_from'] and Path(opt['stage1_from']).expanduser()
-    if src and Run(src, p['dataset'], name, p['seed']).dir.is_dir(): src = Run(src, p['dataset'], name, p['seed']).dir   # a runs folder
+    if src and Run(src, data, name, p['seed']).dir.is_dir(): src = Run(src, data, name, p['seed']).dir   # a runs folder
     return RunSettings(p['dataset'], name, p['seed'], p['preset'], model, train, stage2, prior, p['evaluate'], p['diagnose'],
                        fcn, cas, p['n_cas'], opt['n_uncond'], p['n_samples_per_class'], run_dir, src or None, opt['data_dir'])

@@ -265,7 +265,8 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
     if stage1_from is not None: take_stage1(stage1_from, run_dir, config)
     if not (run_dir / CKPT_NAME).exists() and (moved := supersede_downstream(run_dir)):       # a new stage 1
         print(f'stage 1 trains afresh: the prior and evaluation of the earlier one moved to {moved}')
-    update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg),
+    data = {'source': ds.source, 'classes': ds.classes.tolist(), 'mean': ds.mean, 'std': ds.std}   # to sample in its units
+    update_json(run_dir / 'config.json', {'dataset': ds.name, 'data': data, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg),
                                                                    'runs_on': {'device': str(dev), 'device_name': device_name(dev)}}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
         ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
