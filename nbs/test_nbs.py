@@ -141,6 +141,18 @@ def test_train_notebook(tmp_path, ssl_method):
         assert {'svm', 'knn', 'recon_mse', 'fid', 'is_mean', 'cas'} <= set(res) and res['config'] == 'vibcreg-gauss'
 
 
+def test_cli_train(tmp_path):
+    "`ncvqvae train` runs train.ipynb for one run, streams its output, and keeps the executed notebook in the run folder."
+    env = dict(os.environ, NCVQVAE_OUTPUTS=str(tmp_path))
+    r = subprocess.run([str(Path(sys.executable).parent / 'ncvqvae'), 'train', 'SyntheticCBF', '--config', 'vqvae', '-p', 'stage1_epochs=2',
+                        '-p', 'stage2_epochs=2', '-p', 'evaluate=False', '-p', 'device=cpu', '-p', 'n_samples_per_class=2'],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    run = tmp_path / 'runs-seed-w32' / 'SyntheticCBF' / 'vqvae' / 'seed1'
+    assert (run / 'train.ipynb').exists() and (run / 'stage2.pt').exists()
+    assert 'stage 1 SyntheticCBF vqvae' in r.stdout + r.stderr                   # the epoch bars reach the terminal
+
+
 def test_train_notebook_rejects_bad_parameter(tmp_path):
     import papermill as pm
     with pytest.raises(pm.PapermillExecutionError, match="'barlowtwins'"):

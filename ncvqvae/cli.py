@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .core import OneLineParser, int_at_least, malloc_env, outputs_dir, positive_int, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
-from .runs import (CONFIGS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, STATES, Run, all_runs_dirs, default_runs_dir,
+from .runs import (CONFIGS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, NOTEBOOK_FILE, STATES, Run, all_runs_dirs, default_runs_dir,
                           experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
                           resolve_protocol, results_root, save_diagnostics, save_record, select_datasets, variant, write_csv)
 from .launch import EXECUTORS, _without_env, format_table, run_sweep, sweep_statuses, time_left, time_spent
@@ -18,8 +18,8 @@ from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'sweep_command', 'cmd_sweep', 'cmd_status',
-           'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'cmd_sample',
-           'cmd_doctor', 'main', 'entry']
+           'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'cmd_train',
+           'cmd_sample', 'cmd_doctor', 'main', 'entry']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -117,6 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument('--out', default=None, help='the JSON report (default outputs/doctor/<host>-<device>.json)')
     dc.add_argument('--no-bench', action='store_true', help='skip the quick bench')
     dc.add_argument('--no-memory', action='store_true', help='skip the memory of the largest study shape')
+    tr = sub.add_parser('train', help='train one configuration on one dataset: train.ipynb through papermill, its progress '
+                        'streamed here', description='Train one configuration on one dataset (both stages, then the '
+                        'evaluation) by executing nbs/train.ipynb; its epoch bars and prints stream to this terminal and the '
+                        'executed notebook is kept in the run folder. Every parameter is checked before anything trains. '
+                        'Example: ncvqvae train SyntheticCBF --config vqvae -p stage1_epochs=100 -p evaluate=False')
+    tr.add_argument('dataset', help="a UCR name, the embedded 'SyntheticCBF', or one's own .npz or folder of TRAIN/TEST files")
+    tr.add_argument('--config', default='barlowtwins-warp', choices=list(CONFIGS), help='default: barlowtwins-warp')
+    tr.add_argument('--seed', type=int_at_least(0), default=1)
+    tr.add_argument('-p', '--param', action='append', default=[], metavar='NAME=VALUE',
+                    help='a train.ipynb parameter (repeatable), e.g. -p stage1_epochs=100 -p preset=authors')
     sm = sub.add_parser('sample', help='draw series from a trained run into a .png, .npy or .csv',
                         description='Draw series from a trained run, in its data\'s units. Example: ncvqvae sample '
                                     'outputs/runs-seed-w32/SyntheticCBF/vqvae/seed1 -n 16 --class 0 --out samples.png')
@@ -331,6 +341,31 @@ def cmd_data(args) -> int:
     print(format_table(rows, ('name', 'type', 'train', 'test', 'classes', 'length', 'where')))
     return 1 if failed else 0
 
+def cmd_train(args) -> int:
+    "Execute train.ipynb for one run with its output streamed; the executed notebook goes into the run folder."
+    import logging
+    import papermill as pm
+    from ncvqvae.params import run_settings
+    ssl, aug = CONFIGS[args.config]
+    data = os.path.abspath(os.path.expanduser(args.dataset)) if os.path.exists(os.path.expanduser(args.dataset)) else args.dataset
+    params = {**parse_params(args.param), 'dataset': data, 'ssl_method': ssl, 'augmentations': aug, 'seed': args.seed}
+    if taken := sorted({'dataset', 'ssl_method', 'augmentations', 'seed'} & set(parse_params(args.param))):
+        raise ValueError(f'{taken} are set by the command itself: give DATASET, --config and --seed instead')
+    run = run_settings(params)                                    # every parameter, before a kernel starts
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    out = run.run_dir / NOTEBOOK_FILE
+    print(f'{args.dataset} / {run.name} / seed {run.seed} -> {run.run_dir}', flush=True)
+    log = logging.getLogger('papermill')
+    if not log.handlers: log.addHandler(logging.StreamHandler(sys.stdout)); log.setLevel(logging.INFO)
+    try:
+        with _without_env('MPLBACKEND'):
+            pm.execute_notebook(str(notebook_path()), str(out), parameters=params, kernel_name='python3', log_output=True,
+                                progress_bar=False, cwd=str(repo_root()))
+    except pm.PapermillExecutionError as e:
+        print(f'ncvqvae train: error: {e.ename}: {e.evalue} (the executed notebook: {out})', file=sys.stderr); return 1
+    print(f'done: {run.run_dir} (the executed notebook: {out})')
+    return 0
+
 def cmd_sample(args) -> int:
     "Draw `-n` series from a trained run and write them (a picture by default, into the run folder)."
     from ncvqvae.sample import load_run, save_samples
@@ -356,7 +391,7 @@ def cmd_doctor(args) -> int:
     return 0 if rep['ok'] else 1
 
 COMMANDS = dict(sweep=cmd_sweep, status=cmd_status, report=cmd_report, results=cmd_results, diagnose=cmd_diagnose, fcn=cmd_fcn,
-                doctor=cmd_doctor, data=cmd_data, sample=cmd_sample)
+                doctor=cmd_doctor, data=cmd_data, sample=cmd_sample, train=cmd_train)
 
 def main(argv=None) -> int:
     "The `ncvqvae` console command; returns its exit status (2: a bad option, 130: interrupted)."
