@@ -18,7 +18,8 @@ from .stage1 import Stage1Config, TrainConfig, config_name, preset_settings
 from .stage2 import Stage2TrainConfig
 
 # %% auto #0
-__all__ = ['OPTIONAL', 'PRIOR_KEYS', 'train_defaults', 'none_if_empty', 'type_problems', 'RunSettings', 'run_settings']
+__all__ = ['OPTIONAL', 'QUICK_EPOCHS', 'PROTOCOLS', 'PRIOR_KEYS', 'train_defaults', 'none_if_empty', 'type_problems',
+           'RunSettings', 'run_settings']
 
 # %% ../nbs/33_params.ipynb #512aad95
 OPTIONAL = {'latent_width': int, 'stft_window': str, 'res_kernel': int, 'stage1_from': str, 'data_dir': str,
@@ -72,6 +73,15 @@ class RunSettings:
     stage1_from: Path | None
     data_dir: str | None
 
+QUICK_EPOCHS = (200, 200, 300, 200)   # stage 1, stage 2, FCN, CAS classifier
+
+#: Protocols: the paper's (1000 epochs everywhere) and a quick one, the same method sized to finish on a laptop's CPU in
+#: minutes (the README's first command). A protocol replaces the paper's value of each parameter it names; a value
+#: given explicitly (one that differs from the paper's default) is kept.
+PROTOCOLS = {'paper': {},
+             'quick': dict(stage1_epochs=QUICK_EPOCHS[0], stage2_epochs=QUICK_EPOCHS[1], fcn_epochs=QUICK_EPOCHS[2],
+                           cas_epochs=QUICK_EPOCHS[3], n_cas=300, val_every=50, probe_every=50, ckpt_every=50)}
+
 PRIOR_KEYS = {'prior_width': 'width', 'prior_layers': 'n_layers', 'prior_heads': 'n_heads', 'prior_head_dim': 'head_dim',
               'p_uncond': 'p_uncond', 'T': 'T', 'choice_temperature': 'choice_temperature', 'guidance_scale': 'guidance_scale'}
 
@@ -97,6 +107,9 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     problems = type_problems(params, defaults)
     if problems: raise ValueError('invalid parameters: ' + '; '.join(problems))
     p = {**defaults, **params}
+    protocol = p.get('protocol', 'paper')
+    if protocol not in PROTOCOLS: raise ValueError(f"invalid parameters: protocol={protocol!r} is not valid; choose one of: {', '.join(map(repr, PROTOCOLS))}")
+    p.update({k: v for k, v in PROTOCOLS[protocol].items() if p[k] == defaults[k]})
     opt = {k: none_if_empty(p[k]) for k in OPTIONAL}
     settings = _attempt(problems, preset_settings, p['preset'], latent_width=opt['latent_width'],
                         stft_window=opt['stft_window'], res_kernel=opt['res_kernel'], weight_decay=opt['weight_decay'])
@@ -132,7 +145,7 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     if problems: raise ValueError('invalid parameters: ' + '; '.join(dict.fromkeys(problems)))
     name = config_name(p['ssl_method'], p['augmentations'])
     data = dataset_name(p['dataset'])                          # a .npz or a folder of one's own: its stem or name
-    run_dir = Run(opt['out_dir'] or default_runs_dir(p['preset'], settings['latent_width']), data, name, p['seed']).dir
+    run_dir = Run(opt['out_dir'] or default_runs_dir(p['preset'], settings['latent_width'], protocol), data, name, p['seed']).dir
     src = opt['stage1_from'] and Path(opt['stage1_from']).expanduser()
     if src and Run(src, data, name, p['seed']).dir.is_dir(): src = Run(src, data, name, p['seed']).dir   # a runs folder
     return RunSettings(p['dataset'], name, p['seed'], p['preset'], model, train, stage2, prior, p['evaluate'], p['diagnose'],

@@ -162,11 +162,12 @@ def variant(preset: str, latent_width: int) -> str:
     "The name of a preset at a latent width, `<preset>-w<width>`: the one rule that keeps their runs and records apart."
     return f'{preset}-w{latent_width}'
 
-def default_runs_dir(preset: str = 'seed', latent_width: int | None = None) -> Path:
-    "Where runs go without `out_dir`: `outputs/runs-<preset>-w<width>` (the preset's width unless `latent_width` is given)."
+def default_runs_dir(preset: str = 'seed', latent_width: int | None = None, protocol: str = 'paper') -> Path:
+    """Where runs go without `out_dir`: `outputs/runs-<preset>-w<width>` (the preset's width unless `latent_width` is
+    given); runs of another protocol than the paper's (the quick one) in `outputs/<protocol>/`, outside the study."""
     from ncvqvae.stage1 import preset_settings                  # on demand: the CLI starts without torch's models
     width = preset_settings(preset, latent_width=latent_width)['latent_width']
-    return (outputs_dir() / f'runs-{variant(preset, width)}').expanduser().resolve()
+    return (outputs_dir() / ('' if protocol == 'paper' else protocol) / f'runs-{variant(preset, width)}').expanduser().resolve()
 
 def all_runs_dirs() -> list[Path]:
     "Every default runs folder that exists, `outputs/runs-<preset>-w<width>`."
@@ -192,6 +193,9 @@ def plan_sweep(datasets=None, configs=None, seeds=None, params: dict | None = No
     if unknown: raise ValueError(f'unknown parameter(s) {unknown} for {Path(notebook or notebook_path()).name}; '
                                  f'valid: {", ".join(sorted(set(valid) - set(GRID_PARAMETERS)))}')
     defaults = {k: _literal(v) for k, v in valid.items()}
+    if params.get('protocol', 'paper') != 'paper':
+        raise ValueError(f"protocol={params['protocol']!r}: a sweep runs the paper's protocol, which the study's records "
+                         f"describe; train a quick run with ncvqvae train DATASET -p protocol={params['protocol']}")
     protocol = resolve_protocol(params, defaults)
     out = Path(out_dir).expanduser().resolve() if out_dir else default_runs_dir(protocol['preset'], protocol['latent_width'])
     datasets = select_datasets(datasets, params.get('data_dir'))
