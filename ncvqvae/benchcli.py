@@ -188,7 +188,8 @@ def format_table(result: dict) -> str:
 def _csv(s: str) -> list[str]: return [x for x in s.replace(',', ' ').split() if x]
 
 def bench_parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog='ncvqvae bench', description='Time the NC-VQVAE stages on this device.')
+    p = OneLineParser(prog='ncvqvae bench', description='Time the NC-VQVAE stages on this device. Examples: ncvqvae bench '
+                      '--datasets Wafer --quick; ncvqvae bench --run Wafer --config barlowtwins-warp')
     p.add_argument('--datasets', default='Wafer', help="comma-separated study datasets or lengths; 'study' = all 13")
     p.add_argument('--methods', default='none,barlowtwins,vibcreg', help='stage-1 methods to time')
     p.add_argument('--latent-width', type=positive_int, default=8, help="latent width (the authors' runs and the reference: 8)")

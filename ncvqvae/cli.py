@@ -17,9 +17,9 @@ from .launch import EXECUTORS, _without_env, format_table, run_sweep, sweep_stat
 from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
-__all__ = ['FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'sweep_command', 'cmd_sweep', 'cmd_status',
-           'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data', 'cmd_train',
-           'cmd_sample', 'cmd_doctor', 'main', 'entry']
+__all__ = ['EXAMPLES', 'FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'sweep_command', 'cmd_sweep',
+           'cmd_status', 'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data',
+           'cmd_train', 'cmd_sample', 'cmd_doctor', 'main', 'entry']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -57,9 +57,22 @@ def _grid_options() -> argparse.ArgumentParser:
                    'outputs/experiments/NAME/runs, its records in outputs/results/experiments/NAME (instead of --out)')
     return p
 
+EXAMPLES = {
+    'sweep': 'ncvqvae sweep --datasets SonyAIBORobotSurface1 --seeds 1-4 --workers 2 -p preset=authors',
+    'status': 'ncvqvae status --datasets SonyAIBORobotSurface1,SonyAIBORobotSurface2 --all',
+    'report': 'ncvqvae report -p preset=authors',
+    'results': 'ncvqvae results --out outputs/runs-authors-w8',
+    'diagnose': 'ncvqvae diagnose --datasets SonyAIBORobotSurface2',
+    'fcn': 'ncvqvae fcn --datasets Wafer,TwoPatterns',
+    'doctor': 'ncvqvae doctor --device cuda',
+    'data': 'ncvqvae data --fetch',
+}
+
 def build_parser() -> argparse.ArgumentParser:
     "The `ncvqvae` argument parser."
-    parser = OneLineParser(prog='ncvqvae', description='NC-VQVAE study: sweeps, their state, the report, the data.')
+    parser = OneLineParser(prog='ncvqvae', description='NC-VQVAE study: sweeps, their state, the report, the data.',
+                           epilog='Start here: ncvqvae doctor, then ncvqvae train SyntheticCBF -p protocol=quick '
+                                  '(8 minutes on a 2-core CPU). Each command has --help with an example.')
     sub = parser.add_subparsers(dest='command', required=True)
     grid = _grid_options()
     s = sub.add_parser('sweep', parents=[grid], help='run the grid (finished runs are skipped; rerun to resume)')
@@ -141,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser('data', help='the study datasets and where each is found')
     d.add_argument('--data-dir', default=None, help='a UCRArchive_2018-layout folder to look in first')
     d.add_argument('--fetch', action='store_true', help='download the missing ones into the cache')
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    for name, p in sub.choices.items():                    # each subcommand: what it does, and an example
+        if name in EXAMPLES and not p.description: p.description = f'{helps[name][0].upper()}{helps[name][1:]}. Example: {EXAMPLES[name]}'
     return parser
 
 # %% ../nbs/41_cli.ipynb #c010
