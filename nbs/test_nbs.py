@@ -430,5 +430,6 @@ def test_committed_tables_rebuild_identically(tmp_path):
     committed = ROOT / 'outputs' / 'results'
     for sub in ('runs', 'diagnostics'): shutil.copytree(committed / sub, tmp_path / sub)
     write_results_tables(tmp_path / 'runs'); write_diagnostics_table(tmp_path / 'runs')
-    for name in ('study_runs.csv', 'study_summary.csv', 'sample_diagnostics.csv'):
+    for name in ('study_runs.csv', 'study_summary.csv', 'sample_diagnostics.csv', 'tables/study_summary.md',
+                 'tables/study_summary.tex'):
         assert (tmp_path / name).read_text() == (committed / name).read_text(), name

@@ -10,14 +10,14 @@ from typing import Sequence
 
 import numpy as np
 
-from .core import check_choice, read_json_or_none
+from .core import atomic_write_text, check_choice, read_json_or_none
 from .runs import (CONFIGS, DIAGNOSTIC_COLUMNS, EVAL_KEYS, OBJECTIVE_KEYS, PROTOCOL, Run, _items, read_diagnostics,
-                   read_records, results_root, run_status, select_configs, select_datasets, select_seeds, write_csv)
+                   read_records, results_root, run_status, select_configs, select_datasets, select_seeds, variant, write_csv)
 
 # %% auto #0
 __all__ = ['METRICS', 'TIMES', 'DIAGNOSTIC_METRICS', 'ALL_METRICS', 'NEMENYI_Q05', 'Metric', 'metric', 'metric_sign',
-           'write_results_tables', 'write_diagnostics_table', 'collect_results', 'win_counts', 'average_ranks',
-           'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
+           'write_results_tables', 'write_paper_tables', 'write_diagnostics_table', 'collect_results', 'win_counts',
+           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/44_study.ipynb #s006
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +71,30 @@ def write_results_tables(results) -> tuple[Path, Path]:
         rows.append(row)
     summary_csv = write_csv(root / 'study_summary.csv', rows, ['dataset', 'preset', 'latent_width', 'config', 'n_seeds', 'seeds',
                                                                *[f'{m}_{s}' for m in [*METRICS, *TIMES] for s in ('mean', 'std')]])
+    write_paper_tables(rows, root / 'tables')
     return runs_csv, summary_csv
+
+def _cell(row: dict, m: str, pm: str) -> str:
+    mean, std = row.get(f'{m}_mean'), row.get(f'{m}_std')
+    if mean is None: return '-'
+    return METRICS[m].show(mean) + ('' if std is None else f' {pm} {METRICS[m].show(std)}')
+
+def write_paper_tables(summary_rows: list[dict], folder) -> tuple[Path, Path]:
+    """The summary as tables to paste into a paper: `study_summary.md` (Markdown) and `study_summary.tex` (LaTeX tabulars),
+    one table per dataset and variant, a row per configuration, mean +- std over seeds of each metric."""
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    md, tex = [], []
+    for (d, pr, w), g in itertools.groupby(summary_rows, key=lambda r: (r['dataset'], r['preset'], r['latent_width'])):
+        g = list(g)
+        head = ['configuration', 'seeds', *(METRICS[m].label for m in METRICS)]
+        md += [f'### {d} ({variant(pr, w)})', '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+        md += ['| ' + ' | '.join([r['config'], str(r['n_seeds']), *(_cell(r, m, '±') for m in METRICS)]) + ' |' for r in g] + ['']
+        esc = lambda s: s.replace('%', r'\%').replace('_', r'\_')
+        tex += [f'% {d} ({variant(pr, w)})', r'\begin{tabular}{l' + 'r' * (len(head) - 1) + '}', r'\hline',
+                ' & '.join(map(esc, head)) + r' \\', r'\hline']
+        tex += [' & '.join([esc(r['config']), str(r['n_seeds']), *(_cell(r, m, r'$\pm$') for m in METRICS)]) + r' \\' for r in g]
+        tex += [r'\hline', r'\end{tabular}', '']
+    return atomic_write_text(folder / 'study_summary.md', '\n'.join(md)), atomic_write_text(folder / 'study_summary.tex', '\n'.join(tex))
 
 def write_diagnostics_table(results) -> Path:
     "Rebuild `sample_diagnostics.csv` next to the results tables (class fractions as space-separated numbers)."
