@@ -373,12 +373,16 @@ def cmd_train(args) -> int:
     print(f'{args.dataset} / {run.name} / seed {run.seed} -> {run.run_dir}', flush=True)
     log = logging.getLogger('papermill')
     if not log.handlers: log.addHandler(logging.StreamHandler(sys.stdout)); log.setLevel(logging.INFO)
+    kernel_log = open(run.run_dir / 'kernel_stderr.log', 'ab')      # the kernel's own stderr (its cells' output streams
+    saved = os.dup(2); os.dup2(kernel_log.fileno(), 2)                 # here anyway), so a Ctrl-C prints no zmq noise
     try:
         with _without_env('MPLBACKEND'):
             pm.execute_notebook(str(notebook_path()), str(out), parameters=params, kernel_name='python3', log_output=True,
                                 progress_bar=False, cwd=str(repo_root()))
     except pm.PapermillExecutionError as e:
+        os.dup2(saved, 2)
         print(f'ncvqvae train: error: {e.ename}: {e.evalue} (the executed notebook: {out})', file=sys.stderr); return 1
+    finally: os.dup2(saved, 2); os.close(saved); kernel_log.close()
     print(f'done: {run.run_dir} (the executed notebook: {out})')
     return 0
 
