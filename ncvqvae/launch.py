@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .data import STUDY_DATASETS
 from .core import FileLock, LOCK_HEARTBEAT_S, append_jsonl, atomic_write_json, check_choice, job_id, malloc_env, pid_alive
 from .core import update_json
 from .runs import (ERROR_FILE, LOCK_FILE, NOTEBOOK_FILE, PARAMS_FILE, Run, notebook_path, read_records, repo_root,
@@ -21,7 +22,7 @@ from .study import write_diagnostics_table, write_results_tables
 # %% auto #0
 __all__ = ['EXECUTORS', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
            'SweepTask', 'job_gpus', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep',
-           'time_left', 'time_spent']
+           'run_work', 'time_left', 'time_spent']
 
 # %% ../nbs/43_launch.ipynb #l006
 class RunLock(FileLock):
@@ -298,9 +299,16 @@ def run_sweep(specs: Sequence[Run], executor: str = 'local', retry_failed: bool 
     return dict(planned=len(specs), todo=len(todo), counts=dict(counts), records=records)
 
 # %% ../nbs/43_launch.ipynb #l027
+def run_work(dataset) -> float | None:
+    """A study dataset's share of a run's cost by its shape: length x (train series + FID samples + 1000 CAS samples),
+    what a run's training, sampling and evaluation process per epoch or pass; None for a dataset of unknown shape."""
+    row = STUDY_DATASETS.get(dataset)
+    return None if row is None else float(row.length * (row.n_train + max(256, row.n_test) + 1000))
+
 def time_left(specs: Sequence[Run], statuses: Sequence[str]) -> dict | None:
-    """The runs not done, priced at the median time of the recorded runs with their protocol: `runs`, `seconds`,
-    `n_timed` (the records that priced them); None when nothing is left or no record has its times."""
+    """The runs not done, priced at the median time of the recorded runs of their dataset and protocol; a dataset with no
+    record is priced from the others by its shape (`run_work`), else at their median: `runs`, `seconds`, `n_timed`
+    (the records that priced them); None when nothing is left or no record has its times."""
     timed, seen = {}, set()
     for s in specs:
         key = (s.results, json.dumps(s.protocol, sort_keys=True))
@@ -312,8 +320,12 @@ def time_left(specs: Sequence[Run], statuses: Sequence[str]) -> dict | None:
     left = [s for s, st in zip(specs, statuses) if st != 'done']
     if not left or not timed: return None
     by_dataset = {d: float(np.median([t for k, t in timed.items() if k[0] == d])) for d in {k[0] for k in timed}}
-    overall = float(np.median(list(timed.values())))
-    return dict(runs=len(left), seconds=sum(by_dataset.get(s.dataset, overall) for s in left), n_timed=len(timed))
+    rates = [t / w for k, t in timed.items() if (w := run_work(k[0]))]               # seconds per unit of work
+    rate, overall = (float(np.median(rates)) if rates else None), float(np.median(list(timed.values())))
+    def price(d):
+        if d in by_dataset: return by_dataset[d]
+        return rate * w if rate is not None and (w := run_work(d)) else overall
+    return dict(runs=len(left), seconds=sum(price(s.dataset) for s in left), n_timed=len(timed))
 
 def time_spent(specs: Sequence[Run], statuses: Sequence[str]) -> dict | None:
     """What the done runs took, from their records: `runs` (done), `seconds` (the sum over those whose record has all
