@@ -297,8 +297,11 @@ class FileLock:
 
     def _beat(self):
         while not self._stop.wait(self.heartbeat_s):
-            if not self._ours(read_json_or_none(self.path)): return          # taken over (we were silent too long)
-            try: atomic_write_json(self.path, {**self.record, 'heartbeat': time.time()})
+            try:
+                tmp = temp_sibling(self.path)
+                tmp.write_text(json.dumps({**self.record, 'heartbeat': time.time()}))
+                if self._ours(read_json_or_none(self.path)): os.replace(tmp, self.path)   # checked just before the
+                else: tmp.unlink(missing_ok=True); return      # rename (not before the write): a lock taken over is left
             except OSError: pass
 
     def release(self) -> None:
