@@ -335,9 +335,13 @@ def test_report(tmp_path, capsys):
                 dataset='Wafer', config=c, seed=s, preset='seed', latent_width=32, fid=fid, fid_train_mix=fid / 2, fid_test_mix=fid / 4 - 7,
                 fid_real_train_mix=6.0, fid_real_test_mix=1.0, train_class_frac=[0.3, 0.7], test_class_frac=[0.6, 0.4],
                 uncond_class_frac=[0.1, 0.9], label_agreement_test_mix={'vqvae': 0.95, 'barlowtwins-warp': 0.85}[c]))
+    import matplotlib.pyplot as plt                                              # one run drew its samples
+    fig = plt.figure(figsize=(1, 1)); fig.savefig(Run(runs, 'Wafer', 'vqvae', 1).dir / 'samples_per_class.png'); plt.close(fig)
     assert main(['report', '--out', str(runs)]) == 0
     assert capsys.readouterr().out.strip().endswith('report.html')
     html = (runs / 'report.html').read_text()
+    real = html[html.index('Real and generated series'):html.index('Ranking')]
+    assert 'Wafer/vqvae/seed1' in real and real.count('data:image/png') == 1 and 'no run folder with samples here' in real
     for text in ('<table', 'barlowtwins-warp', '±', 'missing (0/2)', '3/0/0', '2/0/0', 'data:image/png', 'Friedman p'):
         assert text in html, text
     # seed by seed: 3 datasets x 2 seeds, every NC-VQVAE unit better than its baseline on every metric
