@@ -364,9 +364,10 @@ def cmd_train(args) -> int:
     from ncvqvae.params import run_settings
     ssl, aug = CONFIGS[args.config]
     data = os.path.abspath(os.path.expanduser(args.dataset)) if os.path.exists(os.path.expanduser(args.dataset)) else args.dataset
-    params = {**parse_params(args.param), 'dataset': data, 'ssl_method': ssl, 'augmentations': aug, 'seed': args.seed}
-    if taken := sorted({'dataset', 'ssl_method', 'augmentations', 'seed'} & set(parse_params(args.param))):
+    given = parse_params(args.param)
+    if taken := sorted({'dataset', 'ssl_method', 'augmentations', 'seed'} & set(given)):
         raise ValueError(f'{taken} are set by the command itself: give DATASET, --config and --seed instead')
+    params = {**given, 'dataset': data, 'ssl_method': ssl, 'augmentations': aug, 'seed': args.seed}
     run = run_settings(params)                                    # every parameter, before a kernel starts
     run.run_dir.mkdir(parents=True, exist_ok=True)
     out = run.run_dir / NOTEBOOK_FILE

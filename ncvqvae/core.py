@@ -14,10 +14,10 @@ if TYPE_CHECKING: import torch     # for the annotations only
 # %% auto #0
 __all__ = ['DEVICES', 'positive_int', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice',
            'check_positive_ints', 'check_non_negative', 'seed_everything', 'make_generator', 'extension_device',
-           'get_device', 'device_name', 'OneLineParser', 'int_at_least', 'project_root', 'outputs_dir', 'pid_alive',
-           'temp_sibling', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'update_json',
-           'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict', 'read_json_or_none', 'job_id',
-           'lock_is_fresh', 'FileLock', 'malloc_env']
+           'check_device_name', 'get_device', 'device_name', 'OneLineParser', 'int_at_least', 'project_root',
+           'outputs_dir', 'pid_alive', 'temp_sibling', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
+           'read_json', 'update_json', 'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict',
+           'read_json_or_none', 'job_id', 'lock_is_fresh', 'FileLock', 'malloc_env']
 
 # %% ../nbs/00_core.ipynb #c005
 def check_choice(name: str, value, choices: Iterable):
@@ -64,11 +64,16 @@ def extension_device() -> str | None:
     name = torch._C._get_privateuse1_backend_name()
     return None if name == 'privateuseone' else name
 
+def check_device_name(device) -> str:
+    "`device` if it names a device kind this process knows (whether or not one is present here); raises with the choices."
+    ext = extension_device()
+    check_choice('device', str(device).split(':')[0], DEVICES + ((ext,) if ext else ()))
+    return str(device)
+
 def get_device(device: str = 'auto') -> torch.device:
     "Resolve a device name: 'auto' (CUDA if available, else CPU), 'cpu', 'cuda', 'cuda:N', 'mps' or an extension's device."
     import torch
-    name, ext = str(device), extension_device()
-    check_choice('device', name.split(':')[0], DEVICES + ((ext,) if ext else ()))
+    name, ext = check_device_name(device), extension_device()
     if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     if ext and name.split(':')[0] == ext and not getattr(torch, ext).is_available():
         raise RuntimeError(f"device={name!r} was asked for but is not available; use device='cpu' or 'auto'")

@@ -8,7 +8,7 @@ import numbers, re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core import DEVICES, check_choice, extension_device, get_device
+from .core import check_device_name, get_device
 from .data import dataset_name
 from .evaluate import check_n_cas, check_n_uncond
 from .fcn import FCNConfig
@@ -93,12 +93,6 @@ def _attempt(problems: list, fn, *args, names: dict | None = None, **kw):
         for field, param in (names or {}).items(): msg = re.sub(rf'\b{field}\b', param, msg)
         problems.append(msg); return None
 
-def _check_device(name, available: bool):
-    kind = str(name).split(':')[0]
-    ext = extension_device()
-    check_choice('device', kind, DEVICES + ((ext,) if ext else ()))
-    return get_device(name) if available else name
-
 def run_settings(params: dict, defaults: dict | None = None, check_device: bool = True) -> RunSettings:
     """Validate every parameter at once and build the run's settings; raises one `ValueError` listing every problem.
     `params` may leave out parameters (their defaults apply); `check_device=False` checks only the device's name (a
@@ -122,7 +116,7 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     if p['n_samples_per_class'] < 1: problems.append(f'n_samples_per_class must be >= 1, got {p["n_samples_per_class"]}')
     _attempt(problems, check_n_uncond, opt['n_uncond'])
     _attempt(problems, check_n_cas, p['n_cas'])
-    _attempt(problems, _check_device, p['device'], check_device)
+    _attempt(problems, get_device if check_device else check_device_name, p['device'])
     model = train = stage2 = None
     if settings:
         model = _attempt(problems, Stage1Config, ssl_method=p['ssl_method'], latent_width=settings['latent_width'],
