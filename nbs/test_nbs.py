@@ -329,6 +329,7 @@ def test_report(tmp_path, capsys):
                 if (d, c) != ('Symbols', 'vibcreg-gauss'):                      # never ran: must show as missing
                     atomic_write_json(Run(runs, d, c, s).dir / 'eval.json', fake_eval(d, c, s, quality=q))
     atomic_write_json(Run(runs, 'Symbols', 'vibcreg-gauss', 1).dir / 'sweep_error.json', {'error': 'RuntimeError: x'})
+    atomic_write_json(Run(runs, 'SyntheticCBF', 'vqvae', 1).dir / 'eval.json', fake_eval('SyntheticCBF', 'vqvae', 1))  # a README run
     for c, fid in {'vqvae': 30.0, 'barlowtwins-warp': 40.0}.items():             # sample diagnostics of 4 Wafer runs
         for s in (1, 2):
             atomic_write_json(diagnostics_path(results_root(runs), 'Wafer', c, s, 32), dict(
@@ -342,6 +343,7 @@ def test_report(tmp_path, capsys):
     html = (runs / 'report.html').read_text()
     real = html[html.index('Real and generated series'):html.index('Ranking')]
     assert 'Wafer/vqvae/seed1' in real and real.count('data:image/png') == 1 and 'no run folder with samples here' in real
+    assert 'Not in the study, so not counted: SyntheticCBF (1 run)' in html and '>SyntheticCBF<' not in html
     for text in ('<table', 'barlowtwins-warp', '±', 'missing (0/2)', '3/0/0', '2/0/0', 'data:image/png', 'Friedman p'):
         assert text in html, text
     # seed by seed: 3 datasets x 2 seeds, every NC-VQVAE unit better than its baseline on every metric

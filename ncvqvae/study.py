@@ -5,19 +5,22 @@
 # %% ../nbs/44_study.ipynb #s002
 from __future__ import annotations
 import dataclasses, itertools, math
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from .data import STUDY_DATASETS
 from .core import atomic_write_text, check_choice, read_json_or_none
 from .runs import (CONFIGS, DIAGNOSTIC_COLUMNS, EVAL_KEYS, OBJECTIVE_KEYS, PROTOCOL, Run, _items, read_diagnostics,
                    read_records, results_root, run_status, select_configs, select_datasets, select_seeds, variant, write_csv)
 
 # %% auto #0
 __all__ = ['METRICS', 'TIMES', 'DIAGNOSTIC_METRICS', 'ALL_METRICS', 'NEMENYI_Q05', 'Metric', 'metric', 'metric_sign',
-           'write_results_tables', 'write_paper_tables', 'write_diagnostics_table', 'collect_results', 'win_counts',
-           'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups', 'ssl_effect']
+           'write_results_tables', 'write_paper_tables', 'write_diagnostics_table', 'collect_results',
+           'found_outside_study', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups',
+           'ssl_effect']
 
 # %% ../nbs/44_study.ipynb #s006
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +110,9 @@ def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_wid
                     results=None, preset: str = 'seed') -> list[dict]:
     """One row per run of the expected grid (None: what is found): its eval.json fields, `status` and `run_dir`.
 
+    `datasets=None` takes the study's datasets found, so that runs on the embedded data or one's own (a README
+    command, a quick check) do not join the study's grid; `'found'` takes every dataset found.
+
     With `latent_width`, the result records of that width and `preset` (under `results`, default
     `<out_dir>/../results/runs`) stand in for runs whose folder has no eval.json, as on a fresh clone; eval.json of
     another width or preset is left out."""
@@ -116,7 +122,8 @@ def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_wid
         recs = {(r['dataset'], r['config'], r['seed']): r for r in read_records(results or results_root(out), latent_width, preset)}
     found = [(r.dataset, r.config, r.seed) for r in Run.found(out)]
     found += sorted(recs, key=lambda k: (k[0], list(CONFIGS).index(k[1]) if k[1] in CONFIGS else 99, k[2]))
-    datasets = _items(datasets) if datasets is not None else list(dict.fromkeys(d for d, _, _ in found))
+    if datasets is None: found = [f for f in found if f[0] in STUDY_DATASETS]              # the study's runs only
+    datasets = list(dict.fromkeys(d for d, _, _ in found)) if datasets is None or _items(datasets) == ['found'] else _items(datasets)
     if datasets and 'study' in datasets: datasets = select_datasets(datasets)
     configs = select_configs(configs) if configs is not None else [c for c in CONFIGS if any(c == f[1] for f in found)]
     seeds = select_seeds(seeds) if seeds is not None else sorted({s for _, _, s in found})
@@ -130,6 +137,10 @@ def collect_results(out_dir, datasets=None, configs=None, seeds=None, latent_wid
         rows.append({**{k: None for k in EVAL_KEYS}, **(ev or {}), 'dataset': d, 'config': c, 'seed': s,
                      'status': status, 'run_dir': str(run)})
     return rows
+
+def found_outside_study(out_dir) -> dict:
+    "{dataset: runs} of the run folders under `out_dir` whose dataset is not a study dataset (what `collect_results` leaves out)."
+    return dict(Counter(r.dataset for r in Run.found(Path(out_dir)) if r.dataset not in STUDY_DATASETS))
 
 # %% ../nbs/44_study.ipynb #s016
 NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
