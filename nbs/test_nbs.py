@@ -439,3 +439,168 @@ def test_committed_tables_rebuild_identically(tmp_path):
     for name in ('study_runs.csv', 'study_summary.csv', 'sample_diagnostics.csv', 'tables/study_summary.md',
                  'tables/study_summary.tex'):
         assert (tmp_path / name).read_text() == (committed / name).read_text(), name
+
+
+# The cluster path on a real Slurm: a one-node cluster from `.ci/slurm-up` (which installs slurm-wlm and munge with
+# apt-get where they are missing), the sweep's jobs submitted with sbatch, requeued, timed out, failed and cancelled.
+
+SLURM_DIR = Path(os.environ.get('NCVQVAE_SLURM_DIR', '/tmp/ncvqvae-slurm'))
+SLURM_RUN = ['-p', 'proj_hidden=64', '-p', 'proj_dim=64', '-p', 'prior_width=64', '-p', 'prior_layers=1',
+             '-p', 'n_samples_per_class=1', '-p', 'evaluate=False', '-p', 'device=cpu']
+ON_SLURM = ['--executor', 'slurm', '--cluster', 'slurm', '--gpus', '0', '--cpus', '1', '--poll-s', '2', '--no-progress']
+
+
+def _pid_alive(pid_file: Path) -> bool:
+    try: os.kill(int(pid_file.read_text()), 0); return True
+    except (OSError, ValueError): return False
+
+
+@pytest.fixture(scope='module')
+def slurm():
+    """A one-node Slurm cluster: the one `.ci/run` started, or one started here and stopped (by its pid files) after."""
+    started_here = not _pid_alive(SLURM_DIR / 'slurmctld.pid')
+    if started_here:
+        import shutil
+        if not shutil.which('slurmctld') and not shutil.which('apt-get'):
+            pytest.skip('no Slurm here and no apt-get to install it (.ci/slurm-up needs Debian/Ubuntu)')
+        if os.geteuid() != 0: pytest.skip('.ci/slurm-up starts the daemons as root')
+    up = subprocess.run(['bash', str(ROOT / '.ci' / 'slurm-up')], capture_output=True, text=True,
+                        env={**os.environ, 'NCVQVAE_SLURM_DIR': str(SLURM_DIR)}, timeout=600)
+    assert up.returncode == 0, up.stderr[-3000:]
+    old = os.environ.get('SLURM_CONF')
+    os.environ['SLURM_CONF'] = up.stdout.strip().rpartition('=')[2]
+    try: yield os.environ['SLURM_CONF']
+    finally:
+        if old is None: os.environ.pop('SLURM_CONF', None)
+        else: os.environ['SLURM_CONF'] = old
+        if started_here:
+            subprocess.run(['bash', str(ROOT / '.ci' / 'slurm-down')], env={**os.environ, 'NCVQVAE_SLURM_DIR': str(SLURM_DIR)})
+            assert not _pid_alive(SLURM_DIR / 'slurmctld.pid')
+
+
+def _slurm_job(job_id: str) -> dict:
+    "The fields of `scontrol show job -o` for one job (an array task as `<array>_<task>`)."
+    out = subprocess.run(['scontrol', 'show', 'job', '-o', str(job_id)], capture_output=True, text=True).stdout
+    return dict(kv.split('=', 1) for kv in out.split() if '=' in kv)
+
+
+def _wait_for(what: str, check, timeout: float = 300, every: float = 0.5, release=()):
+    """Poll `check()` until it is truthy; meanwhile release requeued jobs among `release` from Slurm's requeue hold (a
+    requeued job waits 2 minutes before it may start again; the scheduler is not what these tests are about)."""
+    deadline = time.time() + timeout
+    while not (value := check()):
+        for job_id in release:
+            f = _slurm_job(job_id)
+            if f.get('JobState') == 'PENDING' and f.get('Reason') == 'BeginTime':
+                subprocess.run(['scontrol', 'update', f'jobid={job_id}', 'StartTime=now'], capture_output=True)
+        assert time.time() < deadline, f'{what}: not within {timeout} s'
+        time.sleep(every)
+    return value
+
+
+def _job_of(run_dir: Path) -> str:
+    return json.loads((run_dir / 'slurm_job.json').read_text())['job_id']
+
+
+def _same_run_records(a: Path, b: Path):
+    "Two run folders hold the same training: every epoch's losses and metrics, and the summaries (times aside)."
+    from ncvqvae.core import read_json, read_jsonl
+    untimed = lambda r: {k: v for k, v in r.items() if 'seconds' not in k}
+    for name in ('metrics.jsonl', 'metrics_stage2.jsonl'):
+        ra, rb = read_jsonl(a / name), read_jsonl(b / name)
+        assert ra and [untimed(r) for r in ra] == [untimed(r) for r in rb], (a, name)
+    for name in ('summary_stage1.json', 'summary_stage2.json'):
+        assert untimed(read_json(a / name)) == untimed(read_json(b / name)), (a, name)
+
+
+def test_slurm_sweep_matches_local(tmp_path, slurm, capsys):
+    """`ncvqvae sweep --executor slurm`: 4 runs as one job array, 2 at a time, to the same records as the local executor."""
+    from ncvqvae.cli import main
+    from ncvqvae.core import read_jsonl
+    ucr = _tiny_ucr(tmp_path / 'ucr', 'TinyA')
+    grid = ['--datasets', 'TinyA', '--configs', 'vqvae,barlowtwins-gauss', '--seeds', '1,2', *SLURM_RUN,
+            '-p', 'stage1_epochs=2', '-p', 'stage2_epochs=2', '-p', f'data_dir={ucr}']
+    assert main(['sweep', *grid, '--out', str(tmp_path / 'local'), '--workers', '2', '--threads', '1', '--no-progress']) == 0
+    assert main(['sweep', *grid, '--out', str(tmp_path / 'slurm'), *ON_SLURM, '--array-parallelism', '2']) == 0
+    local, on_slurm = _sweep_state(tmp_path / 'local', [*grid, '--out', tmp_path / 'local']), _sweep_state(tmp_path / 'slurm', [*grid, '--out', tmp_path / 'slurm'])
+    assert local[1] == on_slurm[1] == ['done'] * 4
+    for a, b in zip(local[0], on_slurm[0]): _same_run_records(a.dir, b.dir)
+    array = {_job_of(s.dir).partition('_')[0] for s in on_slurm[0]}
+    assert len(array) == 1                                                            # one array, four tasks
+    script = (tmp_path / 'slurm' / 'slurm_logs' / array.pop()).glob('*_submission.sh')
+    assert '#SBATCH --array=0-3%2' in next(script).read_text()
+    recs = read_jsonl(tmp_path / 'slurm' / 'sweep.jsonl')
+    spans = [(r['time'] - r['wall_seconds'], r['time']) for r in recs]
+    assert max(sum(s < t <= e for s, e in spans) for t, _ in spans) <= 2           # never more than 2 at once
+    assert {r['threads'] for r in recs} == {'1'} and all(r['job_id'] for r in recs)
+    capsys.readouterr()
+    assert main(['status', *grid, '--out', str(tmp_path / 'slurm')]) == 0
+    assert '4 done, 0 running, 0 failed, 0 missing (of 4)' in capsys.readouterr().out
+
+
+SLURM_LONG = ['-p', 'stage1_epochs=400', '-p', 'stage2_epochs=150', '-p', 'ckpt_every=10']   # ~70 s at one thread
+
+
+def _resumed_at(run_dir: Path) -> list[tuple[int, int]]:
+    "The epoch bars of a run's executed notebook that started part-way, from a checkpoint: [(done before, total)]."
+    import re
+    nb = json.loads((run_dir / 'train.ipynb').read_text())
+    text = ''.join(''.join(o.get('text', '')) for c in nb['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', []))
+    return [(int(k), int(n)) for k, n in re.findall(r'\|\s*(\d+)/(\d+) \[00:00<\?', text) if 0 < int(k) < int(n)]
+
+
+def test_slurm_requeue_and_time_limit_resume(tmp_path, slurm, capsys):
+    """A job requeued mid-run (`scontrol requeue`) and a job that reaches its time limit (Slurm's USR2 before it:
+    submitit checkpoints and requeues the job) both resume the run from its checkpoints, to the uninterrupted result."""
+    from ncvqvae.cli import main
+    from ncvqvae.core import read_jsonl
+    ucr = _tiny_ucr(tmp_path / 'ucr', 'TinyA')
+    grid = lambda seed, out: ['--datasets', 'TinyA', '--configs', 'vqvae', '--seeds', str(seed), *SLURM_RUN, *SLURM_LONG,
+                              '-p', f'data_dir={ucr}', '--out', str(tmp_path / out)]
+    assert main(['sweep', *grid(1, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '10']) == 0        # to be requeued
+    assert main(['sweep', *grid(2, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '2', '--signal-delay-s', '60']) == 0
+    (a,), (b,) = _sweep_state(None, grid(1, 'slurm'))[0], _sweep_state(None, grid(2, 'slurm'))[0]
+    ja, jb = _job_of(a.dir), _job_of(b.dir)
+    _wait_for('run 1 has a checkpoint', lambda: len(read_jsonl(a.dir / 'metrics.jsonl')) >= 25, timeout=240)
+    assert subprocess.run(['scontrol', 'requeue', ja], capture_output=True).returncode == 0
+    statuses = lambda seed: _sweep_state(None, grid(seed, 'slurm'))[1]
+    _wait_for('both runs done', lambda: statuses(1) == statuses(2) == ['done'], timeout=600, every=1, release=(ja, jb))
+    assert int(_slurm_job(ja)['Restarts']) >= 1 and int(_slurm_job(jb)['Restarts']) >= 1      # each ran more than once
+    log_b = Path(json.loads((b.dir / 'slurm_job.json').read_text())['stderr']).read_text()
+    assert 'Caught signal SIGUSR2' in log_b and 'this job is timed-out' in log_b, log_b[-2000:]
+    assert _resumed_at(a.dir)[0][0] >= 20 and _resumed_at(b.dir), (_resumed_at(a.dir), _resumed_at(b.dir))  # mid-training
+    both = ['--datasets', 'TinyA', '--configs', 'vqvae', '--seeds', '1,2', *SLURM_RUN, *SLURM_LONG, '-p', f'data_dir={ucr}']
+    assert main(['sweep', *both, '--out', str(tmp_path / 'local'), '--workers', '2', '--threads', '1', '--no-progress']) == 0
+    _same_run_records(a.dir, tmp_path / 'local' / 'TinyA' / 'vqvae' / 'seed1')
+    _same_run_records(b.dir, tmp_path / 'local' / 'TinyA' / 'vqvae' / 'seed2')
+
+
+def test_slurm_failed_and_cancelled_then_retried(tmp_path, slurm, capsys):
+    """A run that fails in its job (a dataset without its TEST split) and a job cancelled with `scancel` show as failed in
+    `ncvqvae status`, with the job's state and log, as Slurm reports them; `--retry-failed` reruns both."""
+    from ncvqvae.cli import main
+    ucr = _tiny_ucr(tmp_path / 'ucr', 'TinyA')
+    _tiny_ucr(ucr, 'TinyB', test_split=False)
+    grid = ['--datasets', 'TinyA,TinyB', '--configs', 'vqvae', '--seeds', '1', *SLURM_RUN, *SLURM_LONG,
+            '-p', f'data_dir={ucr}', '--out', str(tmp_path / 'runs')]
+    status = lambda: (capsys.readouterr(), main(['status', *grid]), capsys.readouterr().out)[2]
+    assert main(['sweep', *grid, *ON_SLURM, '--no-wait', '--slurm-opt', 'hold']) == 0   # held: queued, not started
+    specs = _sweep_state(None, grid)[0]
+    ja = _job_of(specs[0].dir)
+    out = status()
+    assert f'slurm job {ja} PENDING' in out and '0 done, 2 running, 0 failed, 0 missing (of 2)' in out, out
+    assert main(['sweep', *grid, *ON_SLURM]) == 0 and '0 to run' in capsys.readouterr().out    # not submitted twice
+    subprocess.run(['scontrol', 'release', ja.partition('_')[0]], check=True, capture_output=True)
+    _wait_for('TinyA trains', lambda: (specs[0].dir / 'metrics.jsonl').exists(), timeout=240)
+    subprocess.run(['scancel', ja], check=True)
+    out = _wait_for('both runs failed', lambda: (lambda o: o if '0 done, 0 running, 2 failed' in o else None)(status()), timeout=120)
+    lines = {l.split()[0]: l for l in out.splitlines() if l.startswith('Tiny')}
+    assert f'slurm job {ja} CANCELLED' in lines['TinyA'] and 'missing split file' in lines['TinyB'], out
+    for name, line in lines.items():
+        log = Path(line.rpartition('log ')[2].strip())
+        assert log.is_file() and log.parent.parent == tmp_path / 'runs' / 'slurm_logs', line
+    assert 'CANCELLED' in Path(lines['TinyA'].rpartition('log ')[2].strip()).read_text()
+    assert main(['sweep', *grid, *ON_SLURM]) == 0 and '0 to run' in capsys.readouterr().out    # failed: left alone
+    _tiny_ucr(ucr, 'TinyB')                                                                      # the cause is fixed
+    assert main(['sweep', *grid, *ON_SLURM, '--retry-failed']) == 0
+    assert '2 done, 0 running, 0 failed, 0 missing (of 2)' in status()

@@ -13,13 +13,13 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .runs import (CONFIGS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, NOTEBOOK_FILE, STATES, Run, all_runs_dirs, default_runs_dir,
                           experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
                           resolve_protocol, results_root, save_diagnostics, save_record, select_datasets, variant, write_csv)
-from .launch import EXECUTORS, _without_env, format_table, run_sweep, sweep_statuses, time_left, time_spent
+from .launch import EXECUTORS, _without_env, format_table, run_sweep, slurm_parameters, sweep_states, time_left, time_spent
 from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['EXAMPLES', 'FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'sweep_command', 'cmd_sweep',
-           'cmd_status', 'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows', 'cmd_data',
-           'cmd_train', 'cmd_sample', 'cmd_doctor', 'main', 'entry']
+           'slurm_options', 'cmd_status', 'cmd_report', 'cmd_results', 'cmd_diagnose', 'cmd_fcn', 'dataset_rows',
+           'cmd_data', 'cmd_train', 'cmd_sample', 'cmd_doctor', 'main', 'entry']
 
 # %% ../nbs/41_cli.ipynb #c005
 def parse_value(text: str):
@@ -88,13 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help='torch CPU threads per run (default: the CPUs shared among the workers)')
     sl = s.add_argument_group('slurm executor (submitit)')
     sl.add_argument('--partition', default=None)
-    sl.add_argument('--time-min', type=positive_int, default=24 * 60, help='time limit per run in minutes (requeued when hit)')
-    sl.add_argument('--gpus', type=int_at_least(0), default=1, help='GPUs per job, each its own (several: that many runs at once)')
-    sl.add_argument('--cpus', type=positive_int, default=None, help='CPUs per run (default 8; local cluster: a share)')
-    sl.add_argument('--mem-gb', type=positive_int, default=None)
+    sl.add_argument('--account', default=None, help='the account the jobs are charged to')
+    sl.add_argument('--qos', default=None, help='quality of service')
+    sl.add_argument('--time-min', type=positive_int, default=24 * 60, help='time limit per job in minutes (--signal-delay-s before it, the job checkpoints and requeues itself)')
+    sl.add_argument('--gpus', type=int_at_least(0), default=1, help='GPUs per job (0: a CPU job); a job holds one run per GPU, or --runs-per-gpu runs each')
+    sl.add_argument('--cpus', type=positive_int, default=None, help='CPUs per job (default 8; local cluster: a share)')
+    sl.add_argument('--mem-gb', type=positive_int, default=None, help='memory per job in GB (default: the partition\'s)')
     sl.add_argument('--array-parallelism', type=positive_int, default=64, help='array tasks running at once')
     sl.add_argument('--cluster', default='auto', choices=('auto', 'local', 'slurm'),
                     help="submitit's cluster: auto (slurm if sbatch is there), local (tests), slurm")
+    sl.add_argument('--slurm-opt', action='append', default=[], metavar='KEY[=VALUE]',
+                    help='any other sbatch option, repeatable: --slurm-opt constraint=h100 --slurm-opt exclusive')
+    sl.add_argument('--signal-delay-s', type=positive_int, default=90,
+                    help='seconds before the time limit at which a job checkpoints and requeues itself')
+    sl.add_argument('--poll-s', type=positive_int, default=None, help='seconds between queries of the queue while waiting (default 30; 1 on the local cluster)')
     sl.add_argument('--no-wait', action='store_true', help='submit and return (default: wait, with a progress bar)')
     st = sub.add_parser('status', parents=[grid], help='done / running / failed / missing, run by run (done: as each run was '
                         'launched; -p evaluate=True asks for eval.json)')
@@ -197,19 +204,37 @@ def cmd_sweep(args) -> int:
     finally:
         if old is not None: signal.signal(signal.SIGTERM, old)
 
+def slurm_options(items) -> dict:
+    "`--slurm-opt` items, `key=value` or a bare flag `key`, as {key: value or True}."
+    opts = {}
+    for item in items:
+        key, eq, value = item.partition('=')
+        if not key.strip().lstrip('-'): raise ValueError(f'--slurm-opt {item!r}: expected key=value or a flag, e.g. --slurm-opt constraint=h100')
+        opts[key.strip()] = value.strip() if eq else True
+    return opts
+
 def _sweep(args, specs) -> int:
     if args.executor == 'local':
         opts = dict(workers=args.workers, runs_per_gpu=args.runs_per_gpu, threads=args.threads)
     else:
         opts = dict(out_dir=_out(args, specs), cluster=None if args.cluster == 'auto' else args.cluster, partition=args.partition,
                     time_min=args.time_min, gpus=args.gpus, cpus=args.cpus, mem_gb=args.mem_gb,
-                    array_parallelism=args.array_parallelism, wait=not args.no_wait, runs_per_gpu=args.runs_per_gpu)
+                    array_parallelism=args.array_parallelism, wait=not args.no_wait, runs_per_gpu=args.runs_per_gpu,
+                    account=args.account, qos=args.qos, slurm_opts=slurm_options(args.slurm_opt),
+                    signal_delay_s=args.signal_delay_s, poll_s=args.poll_s)
+        slurm_parameters(*(opts[k] for k in ('time_min', 'gpus', 'cpus', 'mem_gb', 'partition', 'account', 'qos',
+                                             'array_parallelism', 'signal_delay_s', 'slurm_opts')))   # checked before any work
     res = run_sweep(specs, args.executor, retry_failed=args.retry_failed, dry_run=args.dry_run,
                     progress=not args.no_progress, **opts)
     return 1 if any(r['status'] in ('failed', 'job-failed', 'stopped') for r in res['records']) else 0
 
-def _detail(run_dir, status: str) -> str:
-    if status == 'failed': return ''.join(((read_json_or_none(Path(run_dir) / ERROR_FILE) or {}).get('error') or '?').splitlines()[:1])[:100]
+def _detail(run_dir, status: str, job: dict | None = None) -> str:
+    "What to say of a run that is not done: its error, its holder, or its Slurm job (state, and the log of a failed one)."
+    error = ''.join(((read_json_or_none(Path(run_dir) / ERROR_FILE) or {}).get('error') or '').splitlines()[:1])[:100]
+    if job:
+        said = f"slurm job {job['job_id']} {job.get('state') or '(not known to Slurm)'}"
+        return f"{said}{'; ' + error if error else ''}; log {job.get('stderr')}" if status == 'failed' else said
+    if status == 'failed': return error or '?'
     if status == 'running':
         lock = read_json_or_none(Path(run_dir) / LOCK_FILE) or {}
         return f"{lock.get('host')} pid {lock.get('pid')}" + (f" job {lock['job_id']}" if lock.get('job_id') else '') + \
@@ -219,9 +244,9 @@ def _detail(run_dir, status: str) -> str:
 def cmd_status(args) -> int:
     "Print the state of every run of the grid, then the counts (done: as launched, unless `-p evaluate=` is given)."
     specs = _plan(args)
-    statuses = sweep_statuses(specs, as_launched=True)
-    rows = [dict(dataset=s.dataset, config=s.config, seed=s.seed, status=st, detail=_detail(s.dir, st))
-            for s, st in zip(specs, statuses) if args.all or st != 'done']
+    statuses, jobs = sweep_states(specs, as_launched=True)                     # Slurm's word on submitted runs
+    rows = [dict(dataset=s.dataset, config=s.config, seed=s.seed, status=st, detail=_detail(s.dir, st, jobs.get(i)))
+            for i, (s, st) in enumerate(zip(specs, statuses)) if args.all or st != 'done']
     if rows: print(format_table(rows, ('dataset', 'config', 'seed', 'status', 'detail')))
     counts = Counter(statuses)
     print(f'{_out(args, specs)}: ' + ', '.join(f'{counts[k]} {k}' for k in STATES) + f' (of {len(specs)})')

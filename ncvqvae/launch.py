@@ -4,7 +4,7 @@
 
 # %% ../nbs/43_launch.ipynb #l002
 from __future__ import annotations
-import dataclasses, json, multiprocessing as mp, os, re, signal, socket, threading, time, traceback
+import dataclasses, json, math, multiprocessing as mp, os, re, shutil, signal, socket, subprocess, threading, time, traceback
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -14,15 +14,16 @@ import numpy as np
 
 from .data import STUDY_DATASETS
 from .core import FileLock, LOCK_HEARTBEAT_S, append_jsonl, atomic_write_json, check_choice, job_id, malloc_env, pid_alive
-from .core import update_json
+from .core import read_json_or_none, update_json
 from .runs import (ERROR_FILE, LOCK_FILE, NOTEBOOK_FILE, PARAMS_FILE, Run, notebook_path, read_records, repo_root,
                    run_seconds, run_status, save_diagnostics, save_record)
 from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
-__all__ = ['EXECUTORS', 'RunLock', 'notebook_seconds', 'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local',
-           'SweepTask', 'job_gpus', 'run_slurm', 'sweep_statuses', 'format_table', 'plan_table', 'run_sweep',
-           'run_work', 'time_left', 'time_spent']
+__all__ = ['OWN_SBATCH_OPTIONS', 'SLURM_JOB_FILE', 'SLURM_LIVE', 'SLURM_FAILED', 'EXECUTORS', 'RunLock', 'notebook_seconds',
+           'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'job_gpus',
+           'slurm_parameters', 'run_slurm', 'slurm_job_states', 'sweep_states', 'sweep_statuses', 'format_table',
+           'plan_table', 'run_sweep', 'run_work', 'time_left', 'time_spent']
 
 # %% ../nbs/43_launch.ipynb #l006
 class RunLock(FileLock):
@@ -199,7 +200,7 @@ class SweepTask:
         if gpus is not None: os.environ['CUDA_VISIBLE_DEVICES'] = gpus
         threads = self.threads or int(os.environ.get('SLURM_CPUS_PER_TASK') or 0) or os.cpu_count() or 1
         os.environ.update({**thread_env(threads), **malloc_env()}); os.environ.pop('MPLBACKEND', None)
-        todo = [s for s in specs if sweep_statuses([s])[0] != 'done']                     # recorded runs too
+        todo = [s for s in specs if sweep_statuses([s], slurm=False)[0] != 'done']        # recorded runs too
         workers = len(visible_gpus()) * self.runs_per_gpu
         if workers > 1 and len(todo) > 1:
             return run_local(todo, runs_per_gpu=self.runs_per_gpu, notebook=self.notebook, progress=False,
@@ -223,26 +224,57 @@ def _submitit():
         raise ImportError('the slurm executor needs submitit: pip install submitit (it is in ncvqvae[dev])') from e
     return submitit
 
+#: sbatch options with an option of their own in `slurm_parameters` (and the CLI), or that the sweep sets itself
+OWN_SBATCH_OPTIONS = {'partition': 'partition', 'account': 'account', 'qos': 'qos', 'time': 'time_min', 'gpus': 'gpus',
+                      'gpus-per-node': 'gpus', 'cpus-per-task': 'cpus', 'mem': 'mem_gb', 'array': 'array_parallelism',
+                      'signal': 'signal_delay_s', 'job-name': None, 'output': None, 'error': None, 'nodes': None,
+                      'ntasks-per-node': None, 'requeue': None, 'open-mode': None, 'wckey': None}
+
+def slurm_parameters(time_min: int = 24 * 60, gpus: int = 1, cpus: int | None = None, mem_gb: int | None = None,
+                     partition: str | None = None, account: str | None = None, qos: str | None = None,
+                     array_parallelism: int = 64, signal_delay_s: int = 90, slurm_opts: dict | None = None) -> dict:
+    """submitit's parameters for the sweep's jobs: one node, one task, `gpus` GPUs and `cpus` CPUs (default 8), the time
+    limit (`signal_delay_s` before it the job checkpoints and requeues itself), and any other sbatch option in
+    `slurm_opts` ({'constraint': 'h100', 'exclusive': True}: `--constraint=h100 --exclusive`)."""
+    opts = {str(k).strip().lstrip('-').replace('_', '-'): v for k, v in (slurm_opts or {}).items()}
+    if taken := sorted(k for k in opts if k in OWN_SBATCH_OPTIONS):
+        own = ', '.join(f'--{OWN_SBATCH_OPTIONS[k].replace("_", "-")}' for k in taken if OWN_SBATCH_OPTIONS[k])
+        raise ValueError(f'--slurm-opt {", ".join(taken)}: ' + (f'use {own} instead' if own else 'the sweep sets it itself'))
+    if signal_delay_s >= time_min * 60:
+        raise ValueError(f'signal_delay_s={signal_delay_s} is not shorter than the time limit ({time_min} min): the job '
+                         f'would requeue before it starts; give a longer --time-min or a shorter delay')
+    return dict(name='ncvqvae', timeout_min=time_min, gpus_per_node=gpus or None, cpus_per_task=cpus or 8, nodes=1, tasks_per_node=1,
+                mem_gb=mem_gb, slurm_partition=partition, slurm_account=account, slurm_qos=qos,
+                slurm_array_parallelism=array_parallelism, slurm_signal_delay_s=signal_delay_s,
+                slurm_additional_parameters=opts)
+
+SLURM_JOB_FILE = 'slurm_job.json'     # in a run folder: the Slurm job it was last submitted in, and that job's logs
+
 def run_slurm(specs: Sequence[Run], out_dir, cluster: str | None = None, partition: str | None = None,
               time_min: int = 24 * 60, gpus: int = 1, cpus: int | None = None, array_parallelism: int = 64,
               mem_gb: int | None = None, max_requeues: int = 20, notebook=None, wait: bool = True,
-              progress: bool = True, poll_s: float | None = None, runs_per_gpu: int = 1) -> list[dict]:
-    "Submit `specs` as a submitit job array (Slurm, or `cluster='local'`); wait and return the records if `wait`."
+              progress: bool = True, poll_s: float | None = None, runs_per_gpu: int = 1, account: str | None = None,
+              qos: str | None = None, slurm_opts: dict | None = None, signal_delay_s: int = 90) -> list[dict]:
+    """Submit `specs` as a submitit job array (Slurm, or `cluster='local'`); wait and return the records if `wait`.
+    On Slurm a job holds `max(gpus, 1) x runs_per_gpu` runs (one, on a CPU job), and each run folder gets
+    `slurm_job.json` (its job id and log), from which `sweep_states` reads the job's state."""
     submitit = _submitit()
     if not specs: return []
+    if runs_per_gpu < 1: raise ValueError(f'runs_per_gpu must be >= 1, got {runs_per_gpu}')
+    params = slurm_parameters(time_min, gpus, cpus, mem_gb, partition, account, qos, array_parallelism, signal_delay_s, slurm_opts)
     log_dir = Path(out_dir) / 'slurm_logs'
     ex = submitit.AutoExecutor(folder=log_dir / '%j', cluster=cluster, slurm_max_num_timeout=max_requeues)
     local = ex.cluster != 'slurm'
-    n_jobs = min(len(specs), array_parallelism) if local else len(specs)
+    n_jobs = min(len(specs), array_parallelism) if local else math.ceil(len(specs) / (max(gpus, 1) * runs_per_gpu))
     groups = [list(specs[i * len(specs) // n_jobs:(i + 1) * len(specs) // n_jobs]) for i in range(n_jobs)]   # in plan order
-    if runs_per_gpu < 1: raise ValueError(f'runs_per_gpu must be >= 1, got {runs_per_gpu}')
     devices = job_gpus(n_jobs, gpus, visible_gpus()) if local else [None] * n_jobs   # Slurm gives each job its own
-    if local: gpus, cpus = 0, cpus or max(1, (os.cpu_count() or 1) // n_jobs)       # the task sets its devices itself
-    cpus = cpus or 8
-    ex.update_parameters(name='ncvqvae', timeout_min=time_min, gpus_per_node=gpus, cpus_per_task=cpus, nodes=1,
-                         tasks_per_node=1, mem_gb=mem_gb, slurm_partition=partition,
-                         slurm_array_parallelism=array_parallelism)
-    jobs = ex.map_array(SweepTask(notebook, threads=cpus, runs_per_gpu=runs_per_gpu), groups, devices)
+    if local: params.update(gpus_per_node=0, cpus_per_task=cpus or max(1, (os.cpu_count() or 1) // n_jobs))  # the task sets its devices
+    ex.update_parameters(**params)
+    jobs = ex.map_array(SweepTask(notebook, threads=params['cpus_per_task'], runs_per_gpu=runs_per_gpu), groups, devices)
+    if not local:
+        for job, group in zip(jobs, groups):
+            for s in group: atomic_write_json(s.dir / SLURM_JOB_FILE, dict(job_id=job.job_id, stdout=str(job.paths.stdout),
+                                                                          stderr=str(job.paths.stderr), submitted=time.time()))
     print(f'submitted {len(jobs)} job(s) to {ex.cluster} ({jobs[0].job_id} ...); logs in {log_dir}')
     if not wait: return []
     records, bar = [], _progress(len(specs), progress)
@@ -257,14 +289,59 @@ def run_slurm(specs: Sequence[Run], out_dir, cluster: str | None = None, partiti
     finally: bar.close()
     return records
 
+# %% ../nbs/43_launch.ipynb #c2e17dc3
+SLURM_LIVE = ('PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESIZING',
+              'SUSPENDED', 'SIGNALING', 'STAGE_OUT', 'RESV_DEL_HOLD')   # queued or running: not to be submitted again
+SLURM_FAILED = ('FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED',
+                'REVOKED', 'SPECIAL_EXIT')                            # ended without finishing what it was given
+
+def _ask(cmd: list[str]) -> str:
+    "The output of a Slurm command, '' where it is missing or fails (no controller, accounting off)."
+    if not shutil.which(cmd[0]): return ''
+    try: return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError): return ''
+
+def slurm_job_states(job_ids) -> dict[str, str]:
+    "{job id: Slurm state} of the jobs Slurm knows among `job_ids` (`<array job>_<task>` or plain ids)."
+    want, states = {str(j) for j in job_ids if j}, {}
+    if not want: return states
+    for line in _ask(['squeue', '-h', '-r', '-o', '%i %T']).splitlines():          # queued and running, array tasks expanded
+        jid, _, st = line.strip().partition(' ')
+        if jid in want: states[jid] = st.strip()
+    if rest := want - set(states):
+        for line in _ask(['sacct', '-n', '-X', '-P', '-o', 'JobID,State', '-j', ','.join(sorted(rest))]).splitlines():
+            jid, _, st = line.partition('|')
+            if jid in rest and st.split(): states[jid] = st.split()[0]                # 'CANCELLED by 0' -> CANCELLED
+    if rest := want - set(states):
+        for line in _ask(['scontrol', 'show', 'job', '-o']).splitlines():          # ended jobs, for MinJobAge
+            f = dict(kv.split('=', 1) for kv in line.split() if '=' in kv)
+            for jid in {f.get('JobId'), f"{f.get('ArrayJobId')}_{f.get('ArrayTaskId')}"} & rest: states[jid] = f.get('JobState')
+    return states
+
 # %% ../nbs/43_launch.ipynb #l021
 EXECUTORS = ('local', 'slurm')
 
-def sweep_statuses(specs: Sequence[Run], as_launched: bool = False) -> list[str]:
+def sweep_states(specs: Sequence[Run], as_launched: bool = False, slurm: bool = True) -> tuple[list[str], dict]:
     """The state of each planned run, judged by what the plan asks (`evaluate`), or with `as_launched` by how its
-    folder was launched unless the plan sets `evaluate` itself; a recorded run is done."""
+    folder was launched unless the plan sets `evaluate` itself; a recorded run is done. With `slurm`, an unfinished
+    run submitted to Slurm takes its job's state: queued or running there is 'running', ended badly is 'failed'
+    (unless another process holds the run now). Returns the states and {index: slurm_job.json + 'state'}."""
     states = [run_status(s.dir, s.parameters.get('evaluate') if as_launched else s.evaluate) for s in specs]
-    return ['done' if st in ('missing', 'failed') and s.evaluate and s.record() is not None else st for s, st in zip(specs, states)]
+    states = ['done' if st in ('missing', 'failed') and s.evaluate and s.record() is not None else st for s, st in zip(specs, states)]
+    jobs = {i: read_json_or_none(s.dir / SLURM_JOB_FILE) for i, (s, st) in enumerate(zip(specs, states))
+            if slurm and st != 'done' and (s.dir / SLURM_JOB_FILE).exists()}
+    jobs = {i: j for i, j in jobs.items() if isinstance(j, dict) and j.get('job_id')}
+    known = slurm_job_states(j['job_id'] for j in jobs.values())
+    for i, j in jobs.items():
+        j['state'] = known.get(str(j['job_id']))
+        holder = (read_json_or_none(specs[i].dir / LOCK_FILE) or {}).get('job_id')
+        if j['state'] in SLURM_LIVE: states[i] = 'running'
+        elif j['state'] in SLURM_FAILED and (states[i] != 'running' or holder == j['job_id']): states[i] = 'failed'
+    return states, jobs
+
+def sweep_statuses(specs: Sequence[Run], as_launched: bool = False, slurm: bool = True) -> list[str]:
+    "The states of `sweep_states` alone."
+    return sweep_states(specs, as_launched, slurm)[0]
 
 def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     "A plain text table of `rows` (dicts) with the given columns."
