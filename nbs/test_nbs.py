@@ -581,9 +581,13 @@ def test_slurm_failed_and_cancelled_then_retried(tmp_path, slurm, capsys):
     from ncvqvae.cli import main
     ucr = _tiny_ucr(tmp_path / 'ucr', 'TinyA')
     _tiny_ucr(ucr, 'TinyB', test_split=False)
-    grid = ['--datasets', 'TinyA,TinyB', '--configs', 'vqvae', '--seeds', '1', *SLURM_RUN, *SLURM_LONG,
+    grid = ['--datasets', 'TinyA,TinyB', '--configs', 'vqvae', '--seeds', '1', *SLURM_RUN, '-p', 'stage1_epochs=100', '-p', 'stage2_epochs=50',
             '-p', f'data_dir={ucr}', '--out', str(tmp_path / 'runs')]
     status = lambda: (capsys.readouterr(), main(['status', *grid]), capsys.readouterr().out)[2]
+    assert main(['sweep', *grid, *ON_SLURM, '--partition', 'nosuch']) == 2                  # sbatch says no: one line
+    err = capsys.readouterr().err
+    assert 'sbatch refused the jobs' in err and 'invalid partition' in err.lower() and 'Traceback' not in err, err
+    assert not list((tmp_path / 'runs').rglob('slurm_job.json'))
     assert main(['sweep', *grid, *ON_SLURM, '--no-wait', '--slurm-opt', 'hold']) == 0   # held: queued, not started
     specs = _sweep_state(None, grid)[0]
     ja = _job_of(specs[0].dir)

@@ -13,7 +13,7 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .runs import (CONFIGS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, NOTEBOOK_FILE, STATES, Run, all_runs_dirs, default_runs_dir,
                           experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
                           resolve_protocol, results_root, save_diagnostics, save_record, select_datasets, variant, write_csv)
-from .launch import EXECUTORS, _without_env, format_table, run_sweep, slurm_parameters, sweep_states, time_left, time_spent
+from .launch import EXECUTORS, SubmitError, _without_env, format_table, run_sweep, slurm_parameters, sweep_states, time_left, time_spent
 from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
@@ -447,7 +447,7 @@ def main(argv=None) -> int:
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     try: return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError, ImportError) as e:
+    except (ValueError, FileNotFoundError, ImportError, SubmitError) as e:
         print(f'ncvqvae {args.command}: error: {e}', file=sys.stderr); return 2
     except KeyboardInterrupt:
         print('\ninterrupted: finished runs are kept (submitted Slurm jobs keep running); run the same command again '

@@ -22,8 +22,8 @@ from .study import write_diagnostics_table, write_results_tables
 # %% auto #0
 __all__ = ['OWN_SBATCH_OPTIONS', 'SLURM_JOB_FILE', 'SLURM_LIVE', 'SLURM_FAILED', 'EXECUTORS', 'RunLock', 'notebook_seconds',
            'run_one', 'thread_env', 'visible_gpus', 'worker_envs', 'run_local', 'SweepTask', 'job_gpus',
-           'slurm_parameters', 'run_slurm', 'slurm_job_states', 'sweep_states', 'sweep_statuses', 'format_table',
-           'plan_table', 'run_sweep', 'run_work', 'time_left', 'time_spent']
+           'slurm_parameters', 'SubmitError', 'run_slurm', 'slurm_job_states', 'sweep_states', 'sweep_statuses',
+           'format_table', 'plan_table', 'run_sweep', 'run_work', 'time_left', 'time_spent']
 
 # %% ../nbs/43_launch.ipynb #l006
 class RunLock(FileLock):
@@ -248,6 +248,9 @@ def slurm_parameters(time_min: int = 24 * 60, gpus: int = 1, cpus: int | None = 
                 slurm_array_parallelism=array_parallelism, slurm_signal_delay_s=signal_delay_s,
                 slurm_additional_parameters=opts)
 
+class SubmitError(RuntimeError):
+    "The cluster refused a submission (nothing was submitted)."
+
 SLURM_JOB_FILE = 'slurm_job.json'     # in a run folder: the Slurm job it was last submitted in, and that job's logs
 
 def run_slurm(specs: Sequence[Run], out_dir, cluster: str | None = None, partition: str | None = None,
@@ -270,7 +273,11 @@ def run_slurm(specs: Sequence[Run], out_dir, cluster: str | None = None, partiti
     devices = job_gpus(n_jobs, gpus, visible_gpus()) if local else [None] * n_jobs   # Slurm gives each job its own
     if local: params.update(gpus_per_node=0, cpus_per_task=cpus or max(1, (os.cpu_count() or 1) // n_jobs))  # the task sets its devices
     ex.update_parameters(**params)
-    jobs = ex.map_array(SweepTask(notebook, threads=params['cpus_per_task'], runs_per_gpu=runs_per_gpu), groups, devices)
+    try: jobs = ex.map_array(SweepTask(notebook, threads=params['cpus_per_task'], runs_per_gpu=runs_per_gpu), groups, devices)
+    except submitit.core.utils.FailedJobError as e:                  # sbatch said no: nothing was submitted
+        said = [l for l in str(e).splitlines() if l.strip()]
+        raise SubmitError(f"sbatch refused the jobs ({said[-1] if said else e}); check that Slurm answers here (sinfo, "
+                          f"SLURM_CONF) and the job options (--partition, --account, --qos, --gpus, --slurm-opt)") from None
     if not local:
         for job, group in zip(jobs, groups):
             for s in group: atomic_write_json(s.dir / SLURM_JOB_FILE, dict(job_id=job.job_id, stdout=str(job.paths.stdout),
@@ -370,6 +377,9 @@ def run_sweep(specs: Sequence[Run], executor: str = 'local', retry_failed: bool 
     if dry_run or not todo: return dict(planned=len(specs), todo=len(todo), counts=dict(counts), records=[])
     if executor == 'local': records = run_local(todo, progress=progress, **options)
     else: records = run_slurm(todo, progress=progress, **options)
+    if executor == 'slurm' and not options.get('wait', True):
+        print('submitted; not waiting: `ncvqvae status` with the same grid follows the jobs')
+        return dict(planned=len(specs), todo=len(todo), counts=dict(counts), records=records)
     done = Counter(r['status'] for r in records)
     print(f'finished: {dict(done)}' + ('; failed runs: see sweep_error.json in their run folders' if done['failed'] else '')
           + ('; stopped runs are missing: run the same command again to resume them' if done['stopped'] else ''))
