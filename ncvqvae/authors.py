@@ -19,7 +19,7 @@ __all__ = ['REFERENCE_LATENT_WIDTH', 'AUTHORS_COLUMNS', 'METRIC_NOTES', 'authors
 REFERENCE_LATENT_WIDTH = 8                 # the authors' latent width (the `authors` preset's)
 AUTHORS_COLUMNS = {'svm': 'svm', 'knn': 'knn', 'recon_mse': 'val_loss', 'fid': 'fid', 'is_mean': 'is', 'cas': 'cas'}
 METRIC_NOTES = {
-    'svm': 'theirs probed with the model in train mode (BatchNorm and codebook statistics move on the test data); ours in eval mode',
+    'svm': 'theirs probed in train mode every 100 epochs: the test split moved BatchNorm and the EMA codebook, and training went on from there; ours in eval mode',
     'knn': 'theirs probed with the model in train mode; ours in eval mode',
     'recon_mse': 'theirs MSE(x, x_hat) + MSE(STFT x, u_hat) on the last validation batch; ours the time-domain MSE over the test split',
     'fid': 'theirs from a pretrained FCN with other weights than ours: compare directions only',

@@ -1,6 +1,8 @@
-"""Stage 1 of SonyAIBORobotSurface2, naive VQVAE, preset=authors, with the authors' learning-rate schedule: a cosine
-with T_max = epochs x (ceil(n_train / batch) + 1), stepped once per epoch (Lightning's default interval). The schedule
-is monkeypatched for this measurement only. Usage: NCVQVAE_UCR_DIR=... OMP_NUM_THREADS=1 python authors_lr_schedule_run.py SEED"""
+"""Stage 1 of SonyAIBORobotSurface2, naive VQVAE, preset=authors, with a cosine schedule counted in epochs:
+T_max = epochs x (ceil(n_train / batch) + 1), stepped once per epoch. Written on a misreading of the authors' code
+(their training_step also steps the scheduler per batch, so theirs anneals to 0 like ours; see README.md); kept as the
+record of the measurement. The schedule is monkeypatched for this measurement only.
+Usage: NCVQVAE_UCR_DIR=... OMP_NUM_THREADS=1 python authors_lr_schedule_run.py SEED"""
 import dataclasses, math, sys
 import torch
 import ncvqvae.stage1 as s1
