@@ -558,7 +558,7 @@ def test_slurm_requeue_and_time_limit_resume(tmp_path, slurm, capsys):
     grid = lambda seed, out: ['--datasets', 'TinyA', '--configs', 'vqvae', '--seeds', str(seed), *SLURM_RUN, *SLURM_LONG,
                               '-p', f'data_dir={ucr}', '--out', str(tmp_path / out)]
     assert main(['sweep', *grid(1, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '10']) == 0        # to be requeued
-    assert main(['sweep', *grid(2, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '2', '--signal-delay-s', '60']) == 0
+    assert main(['sweep', *grid(2, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '2', '--signal-delay-s', '90']) == 0
     (a,), (b,) = _sweep_state(None, grid(1, 'slurm'))[0], _sweep_state(None, grid(2, 'slurm'))[0]
     ja, jb = _job_of(a.dir), _job_of(b.dir)
     _wait_for('run 1 has a checkpoint', lambda: len(read_jsonl(a.dir / 'metrics.jsonl')) >= 25, timeout=240)
