@@ -573,6 +573,8 @@ def test_slurm_requeue_and_time_limit_resume(tmp_path, slurm, capsys):
     assert main(['sweep', *both, '--out', str(tmp_path / 'local'), '--workers', '2', '--threads', '1', '--no-progress']) == 0
     _same_run_records(a.dir, tmp_path / 'local' / 'TinyA' / 'vqvae' / 'seed1')
     _same_run_records(b.dir, tmp_path / 'local' / 'TinyA' / 'vqvae' / 'seed2')
+    said = [r['status'] for r in read_jsonl(tmp_path / 'slurm' / 'sweep.jsonl')]
+    assert said.count('done') == 2 and 'failed' not in said, said           # a requeued attempt stopped, it did not fail
 
 
 def test_slurm_failed_and_cancelled_then_retried(tmp_path, slurm, capsys):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/43_launch.ipynb #l002
 from __future__ import annotations
-import dataclasses, json, math, multiprocessing as mp, os, re, shutil, signal, socket, subprocess, threading, time, traceback
+import contextlib, dataclasses, json, math, multiprocessing as mp, os, re, shutil, signal, socket, subprocess, threading, time, traceback
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -48,6 +48,7 @@ def notebook_seconds(path) -> float | None:
     return float(sum((c.get('metadata', {}).get('papermill', {}).get('duration') or 0.0) for c in cells))
 
 _interrupted = threading.Event()      # set by a worker's SIGTERM/SIGINT handler: what the run raises next is no failure
+_job_ending = threading.Event()       # set when Slurm sends a submitit job SIGTERM: a kernel that dies now has not failed
 
 class _without_env:
     "Remove environment variables inside the block (a kernel inherits os.environ)."
@@ -57,7 +58,8 @@ class _without_env:
 
 def run_one(spec: Run, notebook=None) -> dict:
     """Execute the training notebook for `spec` into its run folder; return the record appended to `sweep.jsonl`.
-    A run another sweep finished while this one waited for it is not run again (nothing appended)."""
+    A run another sweep finished while this one waited for it is not run again (nothing appended). A run whose Slurm
+    job is ending (`_job_ending`: requeued, preempted or cancelled) is recorded as stopped, not failed."""
     import papermill as pm
     run_dir, nb = Path(spec.dir), Path(notebook or notebook_path())
     base = dict(dataset=spec.dataset, config=spec.config, seed=spec.seed, run_dir=str(run_dir))
@@ -87,11 +89,13 @@ def run_one(spec: Run, notebook=None) -> dict:
             err = _error_record(e)
         wall = time.perf_counter() - t0
         cells = notebook_seconds(run_dir / NOTEBOOK_FILE)
-        rec = {**base, 'status': 'failed' if err else 'done', 'wall_seconds': wall, 'notebook_seconds': cells,
-               'overhead_seconds': None if cells is None else wall - cells, 'host': socket.gethostname(),
+        stopped = err is not None and _job_ending.is_set()                   # Slurm took the kernel down with the job
+        rec = {**base, 'status': 'stopped' if stopped else 'failed' if err else 'done', 'wall_seconds': wall,
+               'notebook_seconds': cells, 'overhead_seconds': None if cells is None else wall - cells, 'host': socket.gethostname(),
                'pid': os.getpid(), 'job_id': job_id(), 'threads': os.environ.get('OMP_NUM_THREADS'),
                'cuda_visible_devices': os.environ.get('CUDA_VISIBLE_DEVICES'), 'time': time.time()}
-        if err:
+        if stopped: rec['error'] = f"SIGTERM from Slurm (job requeued, preempted or cancelled): {err['error']}"
+        elif err:
             atomic_write_json(run_dir / ERROR_FILE, {**err, 'notebook': str(run_dir / NOTEBOOK_FILE), 'time': time.time(),
                                                      'host': socket.gethostname(), 'job_id': job_id()})
             rec['error'] = err['error']
@@ -189,6 +193,18 @@ def run_local(specs: Sequence[Run], workers: int | None = None, runs_per_gpu: in
     return records
 
 # %% ../nbs/43_launch.ipynb #l019
+@contextlib.contextmanager
+def _noting_job_end():
+    """Inside a submitit job, which lets SIGTERM pass (it requeues on USR2 instead), note a SIGTERM in `_job_ending`:
+    Slurm is requeueing, preempting or cancelling the job, and the notebook kernel it kills has not failed."""
+    passed_on = signal.getsignal(signal.SIGTERM)
+    if not callable(passed_on) or threading.current_thread() is not threading.main_thread():
+        yield; return                                                        # not under submitit: nothing to note
+    def note(signum, frame): _job_ending.set(); passed_on(signum, frame)
+    signal.signal(signal.SIGTERM, note)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, passed_on); _job_ending.clear()
+
 class SweepTask:
     """The callable submitit runs on a node: the runs of one job, skipping finished ones; requeues itself. With
     `gpus` (the local cluster's share for this job) the job sees only those devices. A job that sees several GPUs, or
@@ -205,7 +221,8 @@ class SweepTask:
         if workers > 1 and len(todo) > 1:
             return run_local(todo, runs_per_gpu=self.runs_per_gpu, notebook=self.notebook, progress=False,
                              threads=max(1, threads // min(workers, len(todo))))
-        return [run_one(s, self.notebook) for s in todo]
+        with _noting_job_end():
+            return [run_one(s, self.notebook) for s in todo if not _job_ending.is_set()]   # an ending job starts nothing
 
     def checkpoint(self, specs: Sequence[Run], gpus: str | None = None):
         "On preemption or timeout: requeue this same task (finished runs are skipped, the others resume)."
