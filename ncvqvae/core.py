@@ -14,7 +14,7 @@ if TYPE_CHECKING: import torch     # for the annotations only
 # %% auto #0
 __all__ = ['DEVICES', 'positive_int', 'LOCK_HEARTBEAT_S', 'LOCK_STALE_S', 'MALLOC_TUNABLES', 'check_choice',
            'check_positive_ints', 'check_non_negative', 'seed_everything', 'make_generator', 'extension_device',
-           'check_device_name', 'get_device', 'device_name', 'OneLineParser', 'int_at_least', 'project_root',
+           'check_device_name', 'get_device', 'device_name', 'runs_on', 'OneLineParser', 'int_at_least', 'project_root',
            'outputs_dir', 'pid_alive', 'temp_sibling', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
            'read_json', 'update_json', 'append_jsonl', 'read_jsonl', 'truncate_jsonl', 'config_from_dict',
            'read_json_or_none', 'job_id', 'lock_is_fresh', 'FileLock', 'malloc_env']
@@ -93,6 +93,11 @@ def device_name(device) -> str:
             if line.startswith('model name'): return line.split(':', 1)[1].strip()
     except OSError: pass
     return platform.processor() or platform.machine() or dev.type
+
+def runs_on(device) -> dict:
+    "Where a training stage runs, for its config: the device, its name, and torch's thread count (CPU results differ with it)."
+    import torch
+    return {'device': str(device), 'device_name': device_name(device), 'threads': torch.get_num_threads()}
 
 # %% ../nbs/00_core.ipynb #c636b28d
 import argparse

@@ -107,7 +107,6 @@ def time_parts(plan: dict, configs: Sequence[str] = ('vqvae',), slice_epochs: in
                                val_every=E, probe_every=E, ckpt_every=E, preset=plan['preset'])
             d = tmp / f'stage1-{config}'
             model, _ = train_stage1(cfg, tcfg, ds1, d, progress=False)
-            ev_tr = encode_split(model, X_tr)
             out['stage1'][config] = {
                 'epoch': epoch_seconds(d / 'metrics.jsonl', n1, shape['n_train']),
                 'val': _seconds(lambda: encode_split(model, X_te)) * shape['n_test'] / n_val,

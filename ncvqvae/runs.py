@@ -247,7 +247,8 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     s1, s2 = cfg.get('stage1', {}), cfg.get('stage2', {})
     known = {'stage1_epochs': s1.get('train', {}).get('epochs'), 'stage2_epochs': s2.get('train', {}).get('epochs'),
              **{k: s1.get('model', {}).get(k) for k in ('latent_width', 'stft_window', 'res_kernel')},
-             **{k: s1.get('train', {}).get(k) for k in ('precision', 'preset', 'weight_decay')}}
+             **{k: s1.get('train', {}).get(k) for k in ('precision', 'preset', 'weight_decay')},
+             'stage1_threads': s1.get('runs_on', {}).get('threads')}         # CPU runs reproduce at one thread count
     rec = {**(protocol or {}), **{k: v for k, v in known.items() if v is not None}, **ev}
     missing = [k for k in ('dataset', 'config', 'seed', 'latent_width', 'preset') if rec.get(k) is None]
     if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}: a run of a superseded version, or not evaluated by '

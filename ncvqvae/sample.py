@@ -65,7 +65,7 @@ def save_samples(x: np.ndarray, path, title: str = '', label=None) -> Path:
         rows = x[:, 0] if label is None else np.column_stack([np.full(len(x), label), x[:, 0]])
         np.savetxt(path, rows, delimiter=',', fmt='%.6g')
     else:
-        import matplotlib; import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt
         k = min(len(x), 16); cols = min(k, 4); rows = -(-k // cols)
         fig, axs = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), sharex=True, sharey=True, squeeze=False)
         for i, ax in enumerate(axs.flat):

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict, device_name, temp_sibling
+from .core import check_choice, check_positive_ints, check_non_negative, seed_everything, make_generator, get_device, atomic_write_json, atomic_write_text, update_json, read_jsonl, config_from_dict, runs_on, temp_sibling
 from .loop import fit, load_checkpoint, make_optimizer, run_config_diff, TrainBase
 from .augment import AUGMENTATION_SETS, augment
 from .timefreq import stft, istft, STFT_WINDOWS
@@ -267,7 +267,7 @@ def train_stage1(model_cfg: Stage1Config, train_cfg: TrainConfig, ds, run_dir,
         print(f'stage 1 trains afresh: the prior and evaluation of the earlier one moved to {moved}')
     data = {'source': ds.source, 'classes': ds.classes.tolist(), 'mean': ds.mean, 'std': ds.std}   # to sample in its units
     update_json(run_dir / 'config.json', {'dataset': ds.name, 'data': data, 'stage1': {'model': asdict(model_cfg), 'train': asdict(train_cfg),
-                                                                   'runs_on': {'device': str(dev), 'device_name': device_name(dev)}}})
+                                                                   'runs_on': runs_on(dev)}})
     fit(model, opt, sched, step, len(X_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT_NAME,
         ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end, on_epoch_end=on_epoch_end, progress=progress,
         precision=train_cfg.precision, deterministic=train_cfg.deterministic, desc=f'stage 1 {ds.name} {config_name(model_cfg.ssl_method, train_cfg.augmentations)}')

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .core import check_choice, check_positive_ints, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict, device_name
+from .core import check_choice, check_positive_ints, seed_everything, make_generator, get_device, atomic_write_json, update_json, config_from_dict, runs_on
 from .loop import fit, load_checkpoint, autocast, make_optimizer, PRECISIONS, TrainBase
 from .maskgit import PriorConfig, MaskGIT, masked_token_loss, sample_tokens
 from .stage1 import NCVQVAE, load_stage1
@@ -97,7 +97,7 @@ def train_stage2(stage1: NCVQVAE, prior_cfg: PriorConfig, train_cfg: Stage2Train
         return {f'val_{k}': v for k, v in masked_loss_eval(prior, tok_te, y_te).items()}
 
     update_json(run_dir / 'config.json', {'dataset': ds.name, 'stage2': {'prior': asdict(prior_cfg), 'train': asdict(train_cfg),
-                                                                   'runs_on': {'device': str(dev), 'device_name': device_name(dev)}}})
+                                                                   'runs_on': runs_on(dev)}})
     t0 = time.perf_counter()
     fit(prior, opt, sched, step, len(tok_tr), train_cfg.batch_size, train_cfg.epochs, run_dir, config, gens, CKPT2_NAME,
         metrics_name='metrics_stage2.jsonl', ckpt_every=train_cfg.ckpt_every, epoch_end_fn=epoch_end,
