@@ -161,6 +161,10 @@ def test_train_notebook_rejects_bad_parameter(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match='0 skips CAS'):          # before any training, not after it
         _papermill(NBS / 'train.ipynb', tmp_path / 'bad.ipynb', n_cas=-1, stage1_epochs=1, out_dir=str(tmp_path / 'runs'))
     assert not (tmp_path / 'runs').exists()
+    run = Run(tmp_path / 'runs', 'SyntheticCBF', 'vqvae', 1).dir                  # evaluate.ipynb: every problem at once
+    with pytest.raises(pm.PapermillExecutionError, match=r'has no config\.json, stage1\.pt, stage2\.pt.*fcn_epochs must be a positive'):
+        _papermill(NBS / 'evaluate.ipynb', tmp_path / 'bad_eval.ipynb', run_dir=str(run), fcn_epochs=0)
+    assert not (tmp_path / 'runs').exists()
 
 
 def test_explore_reconstructions(tmp_path):
