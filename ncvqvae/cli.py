@@ -230,7 +230,8 @@ def _sweep(args, specs) -> int:
 
 def _detail(run_dir, status: str, job: dict | None = None) -> str:
     "What to say of a run that is not done: its error, its holder, or its Slurm job (state, and the log of a failed one)."
-    error = ''.join(((read_json_or_none(Path(run_dir) / ERROR_FILE) or {}).get('error') or '').splitlines()[:1])[:100]
+    error = ((read_json_or_none(Path(run_dir) / ERROR_FILE) or {}).get('error') or '').strip()
+    if len(first := error.split('\n', 1)[0]) > 100 or first != error: error = first[:99] + '…'   # the whole one: ERROR_FILE
     if job:
         said = f"slurm job {job['job_id']} {job.get('state') or '(not known to Slurm)'}"
         return f"{said}{'; ' + error if error else ''}; log {job.get('stderr')}" if status == 'failed' else said
@@ -248,6 +249,7 @@ def cmd_status(args) -> int:
     rows = [dict(dataset=s.dataset, config=s.config, seed=s.seed, status=st, detail=_detail(s.dir, st, jobs.get(i)))
             for i, (s, st) in enumerate(zip(specs, statuses)) if args.all or st != 'done']
     if rows: print(format_table(rows, ('dataset', 'config', 'seed', 'status', 'detail')))
+    if 'failed' in statuses: print(f'a failed run keeps its whole error and traceback in <run folder>/{ERROR_FILE}')
     counts = Counter(statuses)
     print(f'{_out(args, specs)}: ' + ', '.join(f'{counts[k]} {k}' for k in STATES) + f' (of {len(specs)})')
     if (spent := time_spent(specs, statuses)) and spent['n_timed']:
