@@ -553,6 +553,27 @@ def _resumed_at(run_dir: Path) -> list[tuple[int, int]]:
     return [(int(k), int(n)) for k, n in re.findall(r'\|\s*(\d+)/(\d+) \[00:00<\?', text) if 0 < int(k) < int(n)]
 
 
+def _freeze_kernel(job_id: str) -> int:
+    """Stop (SIGSTOP) the notebook kernel of a running job, so that its training waits where it is until Slurm ends the
+    job, however fast this machine trains; the job's own process (submitit's, which handles Slurm's signals) runs on."""
+    import signal
+    out = subprocess.run(['scontrol', 'listpids', job_id], capture_output=True, text=True).stdout
+    kernels = []
+    for pid in (int(f[0]) for f in map(str.split, out.splitlines()) if f and f[0].isdigit()):
+        try: cmd = Path(f'/proc/{pid}/cmdline').read_bytes()
+        except OSError: continue
+        if b'ipykernel' in cmd: os.kill(pid, signal.SIGSTOP); kernels.append(pid)
+    return len(kernels)
+
+
+def _seconds(slurm_time: str) -> int:
+    "Slurm's [days-]hh:mm:ss (or mm:ss) as seconds."
+    days, _, hms = slurm_time.rpartition('-')
+    parts = [int(x) for x in hms.split(':')]
+    while len(parts) < 3: parts.insert(0, 0)
+    return int(days or 0) * 86400 + parts[0] * 3600 + parts[1] * 60 + parts[2]
+
+
 def test_slurm_requeue_and_time_limit_resume(tmp_path, slurm, capsys):
     """A job requeued mid-run (`scontrol requeue`) and a job that reaches its time limit (Slurm's USR2 before it:
     submitit checkpoints and requeues the job) both resume the run from its checkpoints, to the uninterrupted result."""
@@ -562,11 +583,21 @@ def test_slurm_requeue_and_time_limit_resume(tmp_path, slurm, capsys):
     grid = lambda seed, out: ['--datasets', 'TinyA', '--configs', 'vqvae', '--seeds', str(seed), *SLURM_RUN, *SLURM_LONG,
                               '-p', f'data_dir={ucr}', '--out', str(tmp_path / out)]
     assert main(['sweep', *grid(1, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '10']) == 0        # to be requeued
-    assert main(['sweep', *grid(2, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '2', '--signal-delay-s', '90']) == 0
+    assert main(['sweep', *grid(2, 'slurm'), *ON_SLURM, '--no-wait', '--time-min', '10', '--signal-delay-s', '90']) == 0
     (a,), (b,) = _sweep_state(None, grid(1, 'slurm'))[0], _sweep_state(None, grid(2, 'slurm'))[0]
     ja, jb = _job_of(a.dir), _job_of(b.dir)
-    _wait_for('run 1 has a checkpoint', lambda: len(read_jsonl(a.dir / 'metrics.jsonl')) >= 25, timeout=240)
-    assert subprocess.run(['scontrol', 'requeue', ja], capture_output=True).returncode == 0
+    done = set()                         # each run is acted on as soon as it has a checkpoint (ckpt_every=10: epoch 20's)
+    def act():
+        for run, action in ((a, 'requeue'), (b, 'freeze')):
+            if action not in done and len(read_jsonl(run.dir / 'metrics.jsonl')) >= 25:
+                if action == 'requeue': assert subprocess.run(['scontrol', 'requeue', ja], capture_output=True).returncode == 0
+                else: assert _freeze_kernel(jb) == 1        # run 2 stays mid-training whatever the speed of this machine
+                done.add(action)
+        return len(done) == 2
+    _wait_for('both runs have a checkpoint', act, timeout=240, every=0.2)
+    left = _seconds(_slurm_job(jb)['RunTime']) + 80                     # 80 s to its time limit: inside the 90 s signal
+    assert subprocess.run(['scontrol', 'update', f'jobid={jb}', f'TimeLimit={left // 60}:{left % 60:02d}'],
+                          capture_output=True).returncode == 0          # window, so Slurm sends USR2 at its next check
     statuses = lambda seed: _sweep_state(None, grid(seed, 'slurm'))[1]
     _wait_for('both runs done', lambda: statuses(1) == statuses(2) == ['done'], timeout=600, every=1, release=(ja, jb))
     assert int(_slurm_job(ja)['Restarts']) >= 1 and int(_slurm_job(jb)['Restarts']) >= 1      # each ran more than once

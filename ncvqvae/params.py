@@ -93,6 +93,17 @@ def _attempt(problems: list, fn, *args, names: dict | None = None, **kw):
         for field, param in (names or {}).items(): msg = re.sub(rf'\b{field}\b', param, msg)
         problems.append(msg); return None
 
+def _evaluation_checks(problems: list, p: dict, n_uncond, check_device: bool = True):
+    """The checks `train.ipynb` and `evaluate.ipynb` share (seed, sample counts, device, both FCNs' epochs), added to
+    `problems`; returns the two FCN configs."""
+    if p['seed'] < 0: problems.append(f'seed must be >= 0, got {p["seed"]}')
+    _attempt(problems, check_n_uncond, n_uncond)
+    _attempt(problems, check_n_cas, p['n_cas'])
+    _attempt(problems, get_device if check_device else check_device_name, p['device'])
+    fcn = _attempt(problems, FCNConfig, epochs=p['fcn_epochs'], names={'epochs': 'fcn_epochs'})    # the shared FCN: fp32
+    cas = _attempt(problems, FCNConfig, epochs=p['cas_epochs'], names={'epochs': 'cas_epochs'})    # (evaluate_run sets the CAS's)
+    return fcn, cas
+
 def run_settings(params: dict, defaults: dict | None = None, check_device: bool = True) -> RunSettings:
     """Validate every parameter at once and build the run's settings; raises one `ValueError` listing every problem.
     `params` may leave out parameters (their defaults apply); `check_device=False` checks only the device's name (a
@@ -110,13 +121,9 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     w = (settings or {}).get('latent_width')
     if w is not None and not (w >= 1 and w & (w - 1) == 0):
         problems.append(f'latent_width must be a power of two (the encoder halves the frames), e.g. 8 or 32; got {w}')
-    if p['seed'] < 0: problems.append(f'seed must be >= 0, got {p["seed"]}')
     for k in ('batch_size', 'stage2_batch_size'):
         if p[k] < 2: problems.append(f'{k} must be at least 2 (BatchNorm needs two series per batch), got {p[k]}')
     if p['n_samples_per_class'] < 1: problems.append(f'n_samples_per_class must be >= 1, got {p["n_samples_per_class"]}')
-    _attempt(problems, check_n_uncond, opt['n_uncond'])
-    _attempt(problems, check_n_cas, p['n_cas'])
-    _attempt(problems, get_device if check_device else check_device_name, p['device'])
     model = train = stage2 = None
     if settings:
         model = _attempt(problems, Stage1Config, ssl_method=p['ssl_method'], latent_width=settings['latent_width'],
@@ -134,8 +141,7 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     prior = {v: p[k] for k, v in PRIOR_KEYS.items()}
     _attempt(problems, PriorConfig, n_tokens=1, n_codes=1, code_dim=1, n_classes=2, **prior,
              names={v: k for k, v in PRIOR_KEYS.items()})   # the shape comes later
-    fcn = _attempt(problems, FCNConfig, epochs=p['fcn_epochs'], names={'epochs': 'fcn_epochs'})    # the shared FCN: fp32
-    cas = _attempt(problems, FCNConfig, epochs=p['cas_epochs'], names={'epochs': 'cas_epochs'})    # (evaluate_run sets the CAS's)
+    fcn, cas = _evaluation_checks(problems, p, opt['n_uncond'], check_device)
     if problems: raise ValueError('invalid parameters: ' + '; '.join(dict.fromkeys(problems)))
     name = config_name(p['ssl_method'], p['augmentations'])
     data = dataset_name(p['dataset'])                          # a .npz or a folder of one's own: its stem or name
@@ -175,11 +181,6 @@ def eval_settings(params: dict, defaults: dict | None = None) -> EvalSettings:
     if not run_dir: problems.append('run_dir is not set: -p run_dir outputs/runs-<preset>-w<width>/<dataset>/<config>/seed<seed>')
     elif missing := [f for f in ('config.json', 'stage1.pt', 'stage2.pt') if not (run_dir / f).exists()]:
         problems.append(f'{run_dir} has no {", ".join(missing)}: train the run first with nbs/train.ipynb (stage 1 and stage 2)')
-    if p['seed'] < 0: problems.append(f'seed must be >= 0, got {p["seed"]}')
-    _attempt(problems, check_n_uncond, opt['n_uncond'])
-    _attempt(problems, check_n_cas, p['n_cas'])
-    _attempt(problems, get_device, p['device'])
-    fcn = _attempt(problems, FCNConfig, epochs=p['fcn_epochs'], names={'epochs': 'fcn_epochs'})
-    cas = _attempt(problems, FCNConfig, epochs=p['cas_epochs'], names={'epochs': 'cas_epochs'})
+    fcn, cas = _evaluation_checks(problems, p, opt['n_uncond'])
     if problems: raise ValueError('invalid parameters: ' + '; '.join(dict.fromkeys(problems)))
     return EvalSettings(run_dir, opt['data_dir'], opt['n_uncond'], p['n_cas'], fcn, cas, p['device'], p['seed'])
