@@ -23,9 +23,9 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['IS_SPLITS', 'DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_features', 'stage1_objective', 'check_n_cas',
-           'check_n_uncond', 'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid',
-           'max_mix_size', 'diagnostics_missing', 'sample_diagnostics']
+__all__ = ['IS_SPLITS', 'DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_predict', 'real_features', 'stage1_objective',
+           'check_n_cas', 'check_n_uncond', 'evaluate_run', 'class_fractions', 'counts_like', 'labels_like',
+           'mix_subset_fid', 'max_mix_size', 'shuffled_is', 'diagnostics_missing', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def run_fcn(run_dir, ds, fcn_cfg: FCNConfig, fcn_dir, dev, progress: bool = True) -> tuple:
@@ -33,10 +33,15 @@ def run_fcn(run_dir, ds, fcn_cfg: FCNConfig, fcn_dir, dev, progress: bool = True
     fcn_dir = Path(fcn_dir) if fcn_dir is not None else Run.at(run_dir).fcn_dir
     return load_or_train_fcn(ds, replace(fcn_cfg, device=str(dev)), cache_dir=fcn_dir / ds.name, progress=progress)
 
-def real_features(stage1, fcn, X) -> np.ndarray:
-    "FCN features `(n, 128)` of real series `X` after the stage-1 STFT->ISTFT round trip (exact), as FID compares them."
+def real_predict(stage1, fcn, X) -> tuple[np.ndarray, np.ndarray]:
+    """FCN class probabilities `(n, K)` and features `(n, 128)` of real series `X` after the stage-1 STFT->ISTFT round
+    trip (exact), as the generated series are scored."""
     X = torch.as_tensor(X, device=next(stage1.parameters()).device)
-    return fcn_predict(fcn, stage1.istft(stage1.stft(X)))[1]
+    return fcn_predict(fcn, stage1.istft(stage1.stft(X)))
+
+def real_features(stage1, fcn, X) -> np.ndarray:
+    "FCN features `(n, 128)` of real series `X` (`real_predict`), as FID compares them."
+    return real_predict(stage1, fcn, X)[1]
 
 def _wall_seconds(path) -> float:
     "Training time of a stage: the sum of its epoch times in the metrics file."
@@ -166,9 +171,15 @@ def max_mix_size(y, fractions) -> int:
 DIAGNOSTICS_FILE = 'diagnostics.json'
 DIAGNOSTICS_KEYS = ('dataset', 'config', 'seed', 'preset', 'latent_width', 'fid', 'fid_eval', 'train_class_frac', 'test_class_frac',
                     'uncond_class_frac', 'uncond_tv_train', 'uncond_tv_test', 'uncond_mean_prob', 'fid_train_mix',
-                    'label_agreement_train_mix', 'fid_test_mix', 'label_agreement_test_mix', 'fid_real_train_mix',
+                    'label_agreement_train_mix', 'fid_test_mix', 'label_agreement_test_mix', 'is_train_mix', 'is_test_mix',
+                    'is_real_test', 'fid_real_train_mix',
                     'fid_real_train_mix_std', 'fid_real_test_mix', 'fid_real_test_mix_std', 'n_samples', 'n_mix_samples',
                     'n_real_subset', 'sampling_seed', 'seconds', 'version')
+
+def shuffled_is(probs, seed: int = 0) -> float:
+    """The IS of `probs (n, K)` in a random order: its splits are contiguous, so samples ordered by class (as
+    `labels_like` draws them) would give each split one class and an IS near 1 whatever the series."""
+    return inception_score(np.asarray(probs)[np.random.default_rng(seed).permutation(len(probs))], splits=IS_SPLITS)[0]
 
 def diagnostics_missing(d: dict | None) -> list[str]:
     "The keys of `DIAGNOSTICS_KEYS` a diagnostics record lacks (all of them for None): a record made by an older version."
@@ -187,7 +198,7 @@ def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(),
     fcn, _ = run_fcn(run_dir, ds, fcn_cfg, fcn_dir, dev, progress=False)
     sampler = Sampler(stage1, prior, precision=ev.get('precision', 'fp32'))
     K, n_test = ds.n_classes, len(ds.X_test)
-    f_real = real_features(stage1, fcn, ds.X_test)                                                    # (n_test, 128)
+    p_real, f_real = real_predict(stage1, fcn, ds.X_test)                                      # (n_test, K), (n_test, 128)
     p_unc, f_unc = fcn_predict(fcn, sampler.sample(ev['n_samples'], seed=seed)[0])                    # as evaluated
     frac = {'train': class_fractions(ds.y_train, K), 'test': class_fractions(ds.y_test, K),
             'uncond': class_fractions(p_unc.argmax(1), K)}
@@ -202,6 +213,8 @@ def sample_diagnostics(run_dir, data_dir=None, fcn_cfg: FCNConfig = FCNConfig(),
         p, f = fcn_predict(fcn, sampler.sample_like(y, seed=seed + 3 + i)[0])
         res[f'fid_{mix}_mix'] = compute_fid(f_real, f)
         res[f'label_agreement_{mix}_mix'] = float((p.argmax(1) == y).mean())
+        res[f'is_{mix}_mix'] = shuffled_is(p, seed)
+    res['is_real_test'] = shuffled_is(p_real, seed)                      # as many series as is_test_mix, same mix
     n_floor = max_mix_size(ds.y_test, [frac['train'], frac['test']])
     for mix in ('train', 'test'):
         res[f'fid_real_{mix}_mix'], res[f'fid_real_{mix}_mix_std'] = \

@@ -301,7 +301,8 @@ def record_experiment(results, params: dict, command: str, question: str | None 
 # %% ../nbs/40_runs.ipynb #r028
 DIAGNOSTIC_COLUMNS = ('dataset', 'config', 'seed', 'preset', 'latent_width', 'fid', 'fid_train_mix', 'fid_test_mix',
                       'fid_real_train_mix', 'fid_real_test_mix', 'uncond_tv_train', 'uncond_tv_test',
-                      'label_agreement_train_mix', 'label_agreement_test_mix', 'train_class_frac', 'test_class_frac',
+                      'label_agreement_train_mix', 'label_agreement_test_mix', 'is_train_mix', 'is_test_mix', 'is_real_test',
+                      'train_class_frac', 'test_class_frac',
                       'uncond_class_frac', 'uncond_mean_prob', 'n_samples', 'n_mix_samples', 'n_real_subset', 'version')
 
 def diagnostics_root(results) -> Path:

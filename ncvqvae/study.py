@@ -42,6 +42,7 @@ METRICS = _registry(Metric('svm', 'max', 'SVM %', 100, 1), Metric('knn', 'max', 
 TIMES = _registry(Metric('stage1_seconds', None, 'stage 1 s', 1, 0), Metric('stage2_seconds', None, 'stage 2 s', 1, 0))
 DIAGNOSTIC_METRICS = _registry(Metric('fid_test_mix', 'min', 'FID, test mix', 1, 2),
                                Metric('fid_train_mix', 'min', 'FID, train mix', 1, 2),
+                               Metric('is_test_mix', 'max', 'IS, test mix', 1, 2),
                                Metric('uncond_tv_train', 'min', 'class mix off train (TV)', 1, 3),
                                Metric('label_agreement_test_mix', 'max', 'FCN names the class %', 100, 0))
 ALL_METRICS = {**METRICS, **TIMES, **DIAGNOSTIC_METRICS}

@@ -64,10 +64,10 @@ def effect_rows(records, names) -> list[dict]:
     return rows
 
 def effect_table(rows, names) -> pd.DataFrame:
-    "The rows of `effect_rows` as groups (all, methods, configurations) by metrics."
+    "The rows of `effect_rows` as groups (all, methods, configurations) by metrics (those with a unit: older records may lack one)."
     tab = pd.DataFrame(rows).pivot(index='group', columns='metric', values='text')
     order = [EFFECT_ROWS.get(g, g) for g in ('all', 'barlowtwins', 'vibcreg', *CONFIGS)]
-    return tab.reindex([g for g in order if g in tab.index])[[metric(m).label for m in names]]
+    return tab.reindex([g for g in order if g in tab.index])[[metric(m).label for m in names if metric(m).label in tab]]
 
 # %% ../nbs/45_tables.ipynb #t014
 def rank_plot(ax, names, ranks, cd: float, title: str):
