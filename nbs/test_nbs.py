@@ -598,12 +598,16 @@ def test_slurm_requeue_and_time_limit_resume(tmp_path, slurm, capsys):
     left = _seconds(_slurm_job(jb)['RunTime']) + 80                     # 80 s to its time limit: inside the 90 s signal
     assert subprocess.run(['scontrol', 'update', f'jobid={jb}', f'TimeLimit={left // 60}:{left % 60:02d}'],
                           capture_output=True).returncode == 0          # window, so Slurm sends USR2 at its next check
+    _wait_for('run 2 timed out and requeued', lambda: int(_slurm_job(jb).get('Restarts', 0)) >= 1, timeout=240)
+    assert subprocess.run(['scontrol', 'update', f'jobid={jb}', 'TimeLimit=10'], capture_output=True).returncode == 0
+    # (the lowered limit holds for every attempt: left there, each would time out again ~30 s in and the last one
+    # could find the run finished, with no resumed attempt left to see)
     statuses = lambda seed: _sweep_state(None, grid(seed, 'slurm'))[1]
     _wait_for('both runs done', lambda: statuses(1) == statuses(2) == ['done'], timeout=600, every=1, release=(ja, jb))
     assert int(_slurm_job(ja)['Restarts']) >= 1 and int(_slurm_job(jb)['Restarts']) >= 1      # each ran more than once
     log_b = Path(json.loads((b.dir / 'slurm_job.json').read_text())['stderr']).read_text()
     assert 'Caught signal SIGUSR2' in log_b and 'this job is timed-out' in log_b, log_b[-2000:]
-    assert _resumed_at(a.dir)[0][0] >= 20 and _resumed_at(b.dir), (_resumed_at(a.dir), _resumed_at(b.dir))  # mid-training
+    assert _resumed_at(a.dir)[0][0] >= 20 and _resumed_at(b.dir)[0][0] >= 20, (_resumed_at(a.dir), _resumed_at(b.dir))
     both = ['--datasets', 'TinyA', '--configs', 'vqvae', '--seeds', '1,2', *SLURM_RUN, *SLURM_LONG, '-p', f'data_dir={ucr}']
     assert main(['sweep', *both, '--out', str(tmp_path / 'local'), '--workers', '2', '--threads', '1', '--no-progress']) == 0
     _same_run_records(a.dir, tmp_path / 'local' / 'TinyA' / 'vqvae' / 'seed1')
