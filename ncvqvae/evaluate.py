@@ -23,9 +23,9 @@ from .loop import autocast
 from .vq import codebook_usage
 
 # %% auto #0
-__all__ = ['IS_SPLITS', 'DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_predict', 'real_features', 'stage1_objective',
-           'check_n_cas', 'check_n_uncond', 'evaluate_run', 'class_fractions', 'counts_like', 'labels_like',
-           'mix_subset_fid', 'max_mix_size', 'shuffled_is', 'diagnostics_missing', 'sample_diagnostics']
+__all__ = ['IS_SPLITS', 'DIAGNOSTICS_FILE', 'DIAGNOSTICS_KEYS', 'run_fcn', 'real_predict', 'stage1_objective', 'check_n_cas',
+           'check_n_uncond', 'evaluate_run', 'class_fractions', 'counts_like', 'labels_like', 'mix_subset_fid',
+           'max_mix_size', 'shuffled_is', 'diagnostics_missing', 'sample_diagnostics']
 
 # %% ../nbs/32_evaluate.ipynb #c004
 def run_fcn(run_dir, ds, fcn_cfg: FCNConfig, fcn_dir, dev, progress: bool = True) -> tuple:
@@ -38,10 +38,6 @@ def real_predict(stage1, fcn, X) -> tuple[np.ndarray, np.ndarray]:
     trip (exact), as the generated series are scored."""
     X = torch.as_tensor(X, device=next(stage1.parameters()).device)
     return fcn_predict(fcn, stage1.istft(stage1.stft(X)))
-
-def real_features(stage1, fcn, X) -> np.ndarray:
-    "FCN features `(n, 128)` of real series `X` (`real_predict`), as FID compares them."
-    return real_predict(stage1, fcn, X)[1]
 
 def _wall_seconds(path) -> float:
     "Training time of a stage: the sum of its epoch times in the metrics file."
@@ -98,7 +94,7 @@ def evaluate_run(run_dir, data_dir=None, n_uncond: int | None = None, n_cas: int
     n_uncond = n_uncond or max(256, len(ds.X_test))
     x_fake, _ = sampler.sample(n_uncond, seed=seed)                                   # (n, C, L)
     p_fake, f_fake = fcn_predict(fcn, x_fake)
-    f_real = real_features(stage1, fcn, X_te)                                         # (n_test, 128)
+    _, f_real = real_predict(stage1, fcn, X_te)                                       # (n_test, 128)
     is_mean, is_std = inception_score(p_fake, splits=IS_SPLITS)
 
     y_syn = np.repeat(np.arange(ds.n_classes), class_proportional_counts(ds.y_train, n_cas, ds.n_classes)) if n_cas else []

@@ -25,24 +25,28 @@ __all__ = ['METRICS', 'TIMES', 'DIAGNOSTIC_METRICS', 'ALL_METRICS', 'NEMENYI_Q05
 # %% ../nbs/44_study.ipynb #s006
 @dataclasses.dataclass(frozen=True)
 class Metric:
-    "A figure of a run's record: which way is better (`'max'`, `'min'`, or None), its label, scale and digits in tables."
+    """A figure of a run's record: which way is better (`'max'`, `'min'`, or None), its label, scale and digits in tables,
+    and the digits of a difference between two runs' values (`effect_digits`, default `digits`)."""
     name: str
     direction: str | None
     label: str
     scale: float = 1            # 100: a fraction shown in percent
     digits: int = 2
+    effect_digits: int | None = None    # IS: values differ in the third digit
 
     def show(self, value) -> str: return f'{self.scale * value:.{self.digits}f}'
+    def show_effect(self, diff) -> str:
+        return f'{self.scale * diff:+.{self.digits if self.effect_digits is None else self.effect_digits}f}'
 
 def _registry(*ms: Metric) -> dict[str, Metric]: return {m.name: m for m in ms}
 
 METRICS = _registry(Metric('svm', 'max', 'SVM %', 100, 1), Metric('knn', 'max', 'KNN %', 100, 1),
                     Metric('recon_mse', 'min', 'recon. MSE', 1, 4), Metric('fid', 'min', 'FID', 1, 2),
-                    Metric('is_mean', 'max', 'IS', 1, 2), Metric('cas', 'max', 'CAS %', 100, 1))
+                    Metric('is_mean', 'max', 'IS', 1, 2, 3), Metric('cas', 'max', 'CAS %', 100, 1))
 TIMES = _registry(Metric('stage1_seconds', None, 'stage 1 s', 1, 0), Metric('stage2_seconds', None, 'stage 2 s', 1, 0))
 DIAGNOSTIC_METRICS = _registry(Metric('fid_test_mix', 'min', 'FID, test mix', 1, 2),
                                Metric('fid_train_mix', 'min', 'FID, train mix', 1, 2),
-                               Metric('is_test_mix', 'max', 'IS, test mix', 1, 2),
+                               Metric('is_test_mix', 'max', 'IS, test mix', 1, 2, 3),
                                Metric('uncond_tv_train', 'min', 'class mix off train (TV)', 1, 3),
                                Metric('label_agreement_test_mix', 'max', 'FCN names the class %', 100, 0))
 ALL_METRICS = {**METRICS, **TIMES, **DIAGNOSTIC_METRICS}

@@ -57,9 +57,8 @@ def effect_rows(records, names) -> list[dict]:
     for name in names:
         m = metric(name)
         for e in ssl_effect(records, name):
-            d = m.digits + (name == 'is_mean')
             rows.append({'group': EFFECT_ROWS.get(e['group'], e['group']), 'metric': m.label,
-                         'text': f"{e['better']}/{e['n']} · {m.scale * e['mean_diff']:+.{d}f}"
+                         'text': f"{e['better']}/{e['n']} · {m.show_effect(e['mean_diff'])}"
                                  + ('' if e['p_value'] is None else f" · p={e['p_value']:.2g}")})
     return rows
 
