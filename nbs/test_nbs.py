@@ -424,6 +424,9 @@ def test_report_from_records(tmp_path, capsys):
     # ours (width 8): barlowtwins-warp beats vqvae on every metric, outside noise; the authors' Wafer IS went down, the
     # other five went up, their reconstruction and CAS effects within noise: 5 of 6 agree, 3 of the 4 outside noise
     assert "authors' in <strong>5 of 6</strong> comparisons, and in <strong>3 of 4</strong>" in html.replace('&#39;', "'")
+    agree = html[html.index('Agreement with the authors'):html.index('How their figure differs')]
+    assert [agree.index(f'>{m}<') for m in ('SVM %', 'KNN %', 'recon. MSE', 'FID', 'IS', 'CAS %')] == sorted(
+        agree.index(f'>{m}<') for m in ('SVM %', 'KNN %', 'recon. MSE', 'FID', 'IS', 'CAS %'))      # the registry's order
     # the authors' Wafer IS needs >= 8.4% (vqvae, 1.334) and 5.9% (barlowtwins-warp, 1.251) outside the top class
     section = html[html.index('IS and the class mix of the samples'):]
     assert '8.4' in section and '5.9' in section and '10.0 (n=2)' in section
