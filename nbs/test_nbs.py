@@ -440,11 +440,14 @@ def test_committed_tables_rebuild_identically(tmp_path):
     "The committed study tables are exactly what the committed records give: the tables' code changes no result."
     import shutil
     from ncvqvae.study import write_diagnostics_table, write_results_tables
+    from ncvqvae.tables import write_findings
     committed = ROOT / 'outputs' / 'results'
     for sub in ('runs', 'diagnostics'): shutil.copytree(committed / sub, tmp_path / sub)
     write_results_tables(tmp_path / 'runs'); write_diagnostics_table(tmp_path / 'runs')
+    findings = [p.relative_to(tmp_path).as_posix() for p in write_findings(tmp_path / 'runs')]
+    assert sorted(findings) == sorted(p.relative_to(committed).as_posix() for p in committed.glob('tables/findings-*.md'))
     for name in ('study_runs.csv', 'study_summary.csv', 'sample_diagnostics.csv', 'tables/study_summary.md',
-                 'tables/study_summary.tex'):
+                 'tables/study_summary.tex', *findings):
         assert (tmp_path / name).read_text() == (committed / name).read_text(), name
 
 

@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--expect-grid', action='store_true',
                    help='show missing runs against the selected grid (default: against what is found)')
     rs = sub.add_parser('results', help='record every evaluated run of a runs folder under outputs/results/runs (and its '
-                        'diagnostics) and rebuild study_runs.csv, study_summary.csv and sample_diagnostics.csv')
+                        'diagnostics) and rebuild study_runs.csv, study_summary.csv, sample_diagnostics.csv and tables/findings-*.md')
     rs.add_argument('--out', default=None, help='the runs folder (default: every outputs/runs-<preset>-w<width>)')
     rs.add_argument('--experiment', default=None, metavar='NAME', help='the runs of side experiment NAME')
     dg = sub.add_parser('diagnose', help="explain each evaluated run's FID by the class mix of its samples "
@@ -290,8 +290,9 @@ def cmd_results(args) -> int:
         for run in Run.found(out):
             n += save_record(run.dir, results) is not None
             save_diagnostics(run.dir, results)
+    from ncvqvae.tables import write_findings                            # pandas only where tables are written
     runs_csv, summary_csv = write_results_tables(results)
-    write_diagnostics_table(results)
+    write_diagnostics_table(results); write_findings(results)
     print(f'{n} run(s) of {", ".join(map(str, outs)) or "no runs folder"} recorded under {results}; '
           f'{len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
     return 0
@@ -304,6 +305,7 @@ def cmd_diagnose(args) -> int:
     table rebuilt as it finishes; an older record whose checkpoints are gone is kept as it is. 1 if a run had none and
     could not be done."""
     from ncvqvae.evaluate import DIAGNOSTICS_FILE, diagnostics_missing, sample_diagnostics
+    from ncvqvae.tables import write_findings
     outs = [o] if (o := _runs_arg(args)) else all_runs_dirs()
     if not outs or not all(o.is_dir() for o in outs):
         raise FileNotFoundError(f'no runs folder {outs[0] if outs else outputs_dir() / "runs-<preset>-w<width>"}: '
@@ -325,7 +327,7 @@ def cmd_diagnose(args) -> int:
               f"classes {_fractions(d['uncond_class_frac'])} unconditional, {_fractions(d['train_class_frac'])} train, "
               f"{_fractions(d['test_class_frac'])} test", flush=True)
         save_diagnostics(run_dir, results)
-        write_diagnostics_table(results)                                  # after each: a run takes minutes
+        write_diagnostics_table(results); write_findings(results)         # after each: a run takes minutes
     print(f'{len(runs) - len(failed)} of {len(runs)} evaluated run(s) of {out} diagnosed; '
           f"{results.parent / 'sample_diagnostics.csv'}")
     return 1 if failed else 0

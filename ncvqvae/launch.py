@@ -84,6 +84,8 @@ def run_one(spec: Run, notebook=None) -> dict:
                 save_record(run_dir, spec.results, spec.protocol)
                 write_results_tables(spec.results)
                 if save_diagnostics(run_dir, spec.results): write_diagnostics_table(spec.results)
+                from ncvqvae.tables import write_findings                  # pandas only where tables are written
+                write_findings(spec.results)
         except Exception as e:
             if _interrupted.is_set(): raise                    # stopped half-way (papermill may wrap the exit): missing
             err = _error_record(e)

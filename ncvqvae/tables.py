@@ -4,16 +4,21 @@
 
 # %% ../nbs/45_tables.ipynb #t001
 from __future__ import annotations
+from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .authors import REFERENCE_LATENT_WIDTH, agreement, authors_figures, pair_stats
+from .core import atomic_write_text
 from .data import STUDY_DATASETS
-from .runs import CONFIGS, run_seconds
-from .study import cd_groups, metric, ssl_effect
+from .runs import CONFIGS, read_diagnostics, read_records, run_seconds, variant
+from .study import METRICS, cd_groups, metric, ssl_effect
 
 # %% auto #0
-__all__ = ['EFFECT_ROWS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows', 'effect_rows', 'effect_table', 'rank_plot',
-           'mean_prob', 'fid_ranks', 'value_or', 'study_batch', 'objective', 'with_diagnostics']
+__all__ = ['EFFECT_ROWS', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows', 'effect_rows',
+           'effect_table', 'rank_plot', 'mean_prob', 'fid_ranks', 'value_or', 'study_batch', 'objective',
+           'with_diagnostics', 'md_table', 'with_diagnostic_figures', 'config_table', 'findings_markdown',
+           'write_findings']
 
 # %% ../nbs/45_tables.ipynb #t005
 def seed_cell(values, name: str, expected: int) -> str:
@@ -139,3 +144,65 @@ def with_diagnostics(recs: pd.DataFrame, diags: pd.DataFrame) -> pd.DataFrame:
     tv = [0.5 * np.abs(np.subtract(u, t)).sum() if isinstance(u, list) and isinstance(t, list) else np.nan
           for u, t in zip(diags['uncond_class_frac'], diags['train_class_frac'])]
     return recs.drop(columns=new, errors='ignore').merge(diags[keys + new[:1]].assign(uncond_tv_train=tv), on=keys, how='left')
+
+# %% ../nbs/45_tables.ipynb #t023
+FINDINGS_DIAGNOSTICS = ('is_test_mix', 'label_agreement_test_mix')      # the diagnostics next to the study's metrics
+
+def md_table(df: pd.DataFrame, index_name: str = '') -> list[str]:
+    "`df` as the lines of a Markdown table, its index as the first column (named `index_name`), missing cells blank."
+    head = [index_name, *map(str, df.columns)]
+    cell = lambda v: '' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+    return (['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+            + ['| ' + ' | '.join([str(i), *map(cell, row)]) + ' |' for i, row in zip(df.index, df.to_numpy(dtype=object))])
+
+def with_diagnostic_figures(recs: list[dict], diags: list[dict]) -> list[dict]:
+    "Each record with `FINDINGS_DIAGNOSTICS` from the diagnostics record of the same run (None where there is none)."
+    key = lambda r: (r['dataset'], r['preset'], r['latent_width'], r['config'], r['seed'])
+    by = {key(d): d for d in diags}
+    return [{**r, **{k: (by.get(key(r)) or {}).get(k) for k in FINDINGS_DIAGNOSTICS}} for r in recs]
+
+def config_table(recs: list[dict], names) -> pd.DataFrame:
+    "Per configuration of `recs` (one dataset and width): the seed count, then `compare_cell` of each of `names` over its seeds."
+    rows = {}
+    for c in dict.fromkeys(r['config'] for r in recs):
+        g = [r for r in recs if r['config'] == c]
+        rows[c] = {'seeds': len(g), **{metric(m).label: compare_cell([r.get(m) for r in g], m, len(g)) for m in names}}
+    return pd.DataFrame.from_dict(rows, orient='index')
+
+def findings_markdown(recs: list[dict], diags: list[dict] = ()) -> str:
+    "README's findings tables for the records of one preset and width (with their diagnostics records), as Markdown."
+    recs = with_diagnostic_figures(recs, list(diags))
+    names = [*METRICS, *FINDINGS_DIAGNOSTICS]
+    by_config = [*list(METRICS)[:list(METRICS).index('is_mean') + 1], *FINDINGS_DIAGNOSTICS, *list(METRICS)[list(METRICS).index('is_mean') + 1:]]
+    (preset, width), = {(r['preset'], r['latent_width']) for r in recs}
+    seeds = sorted({r['seed'] for r in recs})
+    lines = [f'# Findings, {variant(preset, width)}', '',
+             f"{len(recs)} result records ({sum(r['config'] != 'vqvae' for r in recs)} NC-VQVAE), seeds "
+             f"{', '.join(map(str, seeds))}; rebuilt from the records by `ncvqvae.tables.write_findings`.", '',
+             '## The SSL effect, seed by seed', '',
+             'Each NC-VQVAE run against the naive VQVAE run of the same dataset and seed (`study.ssl_effect`): units better '
+             '/ units · mean difference, positive is better · Wilcoxon p from 6 units.', '']
+    effects = effect_rows(recs, names)
+    lines += md_table(effect_table(effects, names)) if effects else ['No paired runs yet.']
+    lines += ['', '## Per dataset and configuration', '', 'Mean ± std over seeds; `(n=k)` where only k of its seeds have the figure.']
+    for d in dict.fromkeys(r['dataset'] for r in recs):
+        lines += ['', f'### {d}', ''] + md_table(config_table([r for r in recs if r['dataset'] == d], by_config), 'configuration')
+    if width == REFERENCE_LATENT_WIDTH:
+        _, n = agreement(pair_stats(recs), pair_stats(authors_figures()))
+        if n['compared']:
+            lines += ['', "## Agreement with the authors' runs", '',
+                      'Comparisons of the SSL effect whose sign agrees with theirs / comparisons, over all, and over those '
+                      'where both effects exceed the pooled std of their two arms.', '']
+            count = lambda v: {'agree / compared': f"{v['agree']}/{v['compared']}",
+                               'outside noise': f"{v['agree_outside_noise']}/{v['compared_outside_noise']}"}
+            t = pd.DataFrame.from_dict({'all': count(n), **{metric(m).label: count(v) for m, v in n['by_metric'].items() if v['compared']}}, orient='index')
+            lines += md_table(t, 'metric')
+    return '\n'.join(lines) + '\n'
+
+def write_findings(results) -> list[Path]:
+    "Write `findings_markdown` of each preset and width of the records under `results` to `<results>/../tables/findings-<variant>.md`."
+    recs, diags, out = read_records(results), read_diagnostics(results), []
+    for v in dict.fromkeys(variant(r['preset'], r['latent_width']) for r in recs):
+        mine = lambda rs: [r for r in rs if variant(r['preset'], r['latent_width']) == v]
+        out.append(atomic_write_text(Path(results).parent / 'tables' / f'findings-{v}.md', findings_markdown(mine(recs), mine(diags))))
+    return out
