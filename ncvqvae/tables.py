@@ -183,7 +183,7 @@ def findings_markdown(recs: list[dict], diags: list[dict] = ()) -> str:
              'Each NC-VQVAE run against the naive VQVAE run of the same dataset and seed (`study.ssl_effect`): units better '
              '/ units · mean difference, positive is better · Wilcoxon p from 6 units.', '']
     effects = effect_rows(recs, names)
-    lines += md_table(effect_table(effects, names)) if effects else ['No paired runs yet.']
+    lines += md_table(effect_table(effects, names), 'against the naive VQVAE') if effects else ['No paired runs yet.']
     lines += ['', '## Per dataset and configuration', '', 'Mean ± std over seeds; `(n=k)` where only k of its seeds have the figure.']
     for d in dict.fromkeys(r['dataset'] for r in recs):
         lines += ['', f'### {d}', ''] + md_table(config_table([r for r in recs if r['dataset'] == d], by_config), 'configuration')
