@@ -451,6 +451,28 @@ def test_committed_tables_rebuild_identically(tmp_path):
         assert (tmp_path / name).read_text() == (committed / name).read_text(), name
 
 
+
+def _md_tables(lines) -> list[list[str]]:
+    "The Markdown tables of `lines`: each a list of its lines, header first."
+    tables, table = [], []
+    for line in [*lines, '']:
+        if line.startswith('|'): table.append(line)
+        elif table: tables.append(table); table = []
+    return tables
+
+
+def test_readme_quotes_the_committed_findings():
+    """Each findings table README quotes is a committed `tables/findings-*.md` table with the same header (which names
+    the dataset), its rows a selection of that table's rows in their order: the README says what the records say."""
+    committed = [t for p in sorted((ROOT / 'outputs' / 'results' / 'tables').glob('findings-*.md')) for t in _md_tables(p.read_text().splitlines())]
+    quoted = [t for t in _md_tables((ROOT / 'README.md').read_text().splitlines()) if t[0] in {c[0] for c in committed}]
+    assert len(quoted) >= 4, 'README quotes too few findings tables (the effect, both datasets, the agreement)'
+    for t in quoted:
+        rows_in = lambda c: (lambda it: all(row in it for row in t[1:]))(iter(c[1:]))     # a subsequence of c's rows
+        assert any(c[0] == t[0] and rows_in(c) for c in committed), \
+            f'README table {t[0]!r} is not the committed one: copy it again from outputs/results/tables/findings-*.md'
+
+
 # The cluster path on a real Slurm: a one-node cluster from `.ci/slurm-up` (which installs slurm-wlm and munge with
 # apt-get where they are missing), the sweep's jobs submitted with sbatch, requeued, timed out, failed and cancelled.
 

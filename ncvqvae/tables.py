@@ -184,9 +184,10 @@ def findings_markdown(recs: list[dict], diags: list[dict] = ()) -> str:
              '/ units · mean difference, positive is better · Wilcoxon p from 6 units.', '']
     effects = effect_rows(recs, names)
     lines += md_table(effect_table(effects, names), 'against the naive VQVAE') if effects else ['No paired runs yet.']
-    lines += ['', '## Per dataset and configuration', '', 'Mean ± std over seeds; `(n=k)` where only k of its seeds have the figure.']
+    lines += ['', '## Per dataset and configuration', '', 'Mean ± std over seeds; `(n=k)` where only k of its seeds have the figure. Each table is headed by its dataset, '
+                                                                   'so that a copy of it says which it is.']
     for d in dict.fromkeys(r['dataset'] for r in recs):
-        lines += ['', f'### {d}', ''] + md_table(config_table([r for r in recs if r['dataset'] == d], by_config), 'configuration')
+        lines += ['', f'### {d}', ''] + md_table(config_table([r for r in recs if r['dataset'] == d], by_config), d)
     if width == REFERENCE_LATENT_WIDTH:
         _, n = agreement(pair_stats(recs), pair_stats(authors_figures()))
         if n['compared']:
