@@ -173,7 +173,8 @@ def findings_markdown(recs: list[dict], diags: list[dict] = ()) -> str:
     "README's findings tables for the records of one preset and width (with their diagnostics records), as Markdown."
     recs = with_diagnostic_figures(recs, list(diags))
     names = [*METRICS, *FINDINGS_DIAGNOSTICS]
-    by_config = [*list(METRICS)[:list(METRICS).index('is_mean') + 1], *FINDINGS_DIAGNOSTICS, *list(METRICS)[list(METRICS).index('is_mean') + 1:]]
+    i = list(METRICS).index('is_mean') + 1
+    by_config = [*list(METRICS)[:i], *FINDINGS_DIAGNOSTICS, *list(METRICS)[i:]]   # the diagnostics next to IS
     (preset, width), = {(r['preset'], r['latent_width']) for r in recs}
     seeds = sorted({r['seed'] for r in recs})
     lines = [f'# Findings, {variant(preset, width)}', '',
