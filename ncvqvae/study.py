@@ -18,7 +18,7 @@ from .runs import (CONFIGS, DIAGNOSTIC_COLUMNS, EVAL_KEYS, OBJECTIVE_KEYS, PROTO
 
 # %% auto #0
 __all__ = ['METRICS', 'TIMES', 'DIAGNOSTIC_METRICS', 'ALL_METRICS', 'NEMENYI_Q05', 'Metric', 'metric', 'metric_sign',
-           'write_results_tables', 'write_paper_tables', 'write_diagnostics_table', 'collect_results',
+           'write_results_tables', 'md_lines', 'write_paper_tables', 'write_diagnostics_table', 'collect_results',
            'found_outside_study', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups',
            'ssl_effect']
 
@@ -87,6 +87,11 @@ def _cell(row: dict, m: str, pm: str) -> str:
     if mean is None: return '-'
     return METRICS[m].show(mean) + ('' if std is None else f' {pm} {METRICS[m].show(std)}')
 
+def md_lines(head, rows) -> list[str]:
+    "A Markdown table as lines: the header, its rule, then a line per row (each a list of cells, shown with `str`)."
+    line = lambda cells: '| ' + ' | '.join(map(str, cells)) + ' |'
+    return [line(head), '|' + '---|' * len(head), *map(line, rows)]
+
 def write_paper_tables(summary_rows: list[dict], folder) -> tuple[Path, Path]:
     """The summary as tables to paste into a paper: `study_summary.md` (Markdown) and `study_summary.tex` (LaTeX tabulars),
     one table per dataset and variant, a row per configuration, mean +- std over seeds of each metric."""
@@ -95,8 +100,7 @@ def write_paper_tables(summary_rows: list[dict], folder) -> tuple[Path, Path]:
     for (d, pr, w), g in itertools.groupby(summary_rows, key=lambda r: (r['dataset'], r['preset'], r['latent_width'])):
         g = list(g)
         head = ['configuration', 'seeds', *(METRICS[m].label for m in METRICS)]
-        md += [f'### {d} ({variant(pr, w)})', '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-        md += ['| ' + ' | '.join([r['config'], str(r['n_seeds']), *(_cell(r, m, '±') for m in METRICS)]) + ' |' for r in g] + ['']
+        md += [f'### {d} ({variant(pr, w)})', '', *md_lines(head, [[r['config'], r['n_seeds'], *(_cell(r, m, '±') for m in METRICS)] for r in g]), '']
         esc = lambda s: s.replace('%', r'\%').replace('_', r'\_')
         tex += [f'% {d} ({variant(pr, w)})', r'\begin{tabular}{l' + 'r' * (len(head) - 1) + '}', r'\hline',
                 ' & '.join(map(esc, head)) + r' \\', r'\hline']

@@ -12,7 +12,7 @@ from .authors import REFERENCE_LATENT_WIDTH, agreement, authors_figures, pair_st
 from .core import atomic_write_text
 from .data import STUDY_DATASETS
 from .runs import CONFIGS, read_diagnostics, read_records, run_seconds, variant
-from .study import METRICS, cd_groups, metric, ssl_effect
+from .study import METRICS, cd_groups, md_lines, metric, ssl_effect
 
 # %% auto #0
 __all__ = ['EFFECT_ROWS', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows', 'effect_rows',
@@ -150,10 +150,8 @@ FINDINGS_DIAGNOSTICS = ('is_test_mix', 'label_agreement_test_mix')      # the di
 
 def md_table(df: pd.DataFrame, index_name: str = '') -> list[str]:
     "`df` as the lines of a Markdown table, its index as the first column (named `index_name`), missing cells blank."
-    head = [index_name, *map(str, df.columns)]
-    cell = lambda v: '' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-    return (['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-            + ['| ' + ' | '.join([str(i), *map(cell, row)]) + ' |' for i, row in zip(df.index, df.to_numpy(dtype=object))])
+    cell = lambda v: '' if v is None or (isinstance(v, float) and np.isnan(v)) else v
+    return md_lines([index_name, *df.columns], [[i, *map(cell, row)] for i, row in zip(df.index, df.to_numpy(dtype=object))])
 
 def with_diagnostic_figures(recs: list[dict], diags: list[dict]) -> list[dict]:
     "Each record with `FINDINGS_DIAGNOSTICS` from the diagnostics record of the same run (None where there is none)."
