@@ -285,6 +285,9 @@ def cmd_report(args) -> int:
 def cmd_results(args) -> int:
     "Write the result record of every evaluated run under the runs folder, then rebuild the results tables."
     outs = [o] if (o := _runs_arg(args)) else all_runs_dirs()
+    if o is not None and not o.is_dir():                                  # a named folder that isn't there: a typo
+        raise FileNotFoundError(f'no runs folder {o}: check --out (or --experiment); without either, every '
+                                f'outputs/runs-<preset>-w<width> is recorded')
     results, n = results_root(outs[0]) if outs else outputs_dir() / 'results' / 'runs', 0
     for out in outs:
         for run in Run.found(out):
