@@ -339,7 +339,7 @@ def test_report(tmp_path, capsys):
             atomic_write_json(diagnostics_path(results_root(runs), 'Wafer', c, s, 32), dict(
                 dataset='Wafer', config=c, seed=s, preset='seed', latent_width=32, fid=fid, fid_train_mix=fid / 2, fid_test_mix=fid / 4 - 7,
                 fid_real_train_mix=6.0, fid_real_test_mix=1.0, train_class_frac=[0.3, 0.7], test_class_frac=[0.6, 0.4],
-                uncond_class_frac=[0.1, 0.9], label_agreement_test_mix={'vqvae': 0.95, 'barlowtwins-warp': 0.85}[c]))
+                uncond_class_frac=[0.1, 0.9], uncond_tv_train=0.2, label_agreement_test_mix={'vqvae': 0.95, 'barlowtwins-warp': 0.85}[c]))
     import matplotlib.pyplot as plt                                              # one run drew its samples
     fig = plt.figure(figsize=(1, 1)); fig.savefig(Run(runs, 'Wafer', 'vqvae', 1).dir / 'samples_per_class.png'); plt.close(fig)
     assert main(['report', '--out', str(runs)]) == 0
@@ -387,7 +387,7 @@ def test_report(tmp_path, capsys):
         atomic_write_json(record_path(exp / 'runs', 'Wafer', 'barlowtwins-warp', s, 32), rec)
         atomic_write_json(diagnostics_path(exp / 'runs', 'Wafer', 'barlowtwins-warp', s, 32), dict(   # a mix nearer train's
             dataset='Wafer', config='barlowtwins-warp', seed=s, preset='seed', latent_width=32, fid=35.0, fid_test_mix=2.0,
-            train_class_frac=[0.3, 0.7], uncond_class_frac=[0.25, 0.75]))
+            train_class_frac=[0.3, 0.7], uncond_class_frac=[0.25, 0.75], uncond_tv_train=0.05))
     assert main(['report', '--out', str(runs)]) == 0
     section = (runs / 'report.html').read_text()
     section = section[section.index('Experiments beside the study'):]
@@ -449,7 +449,6 @@ def test_committed_tables_rebuild_identically(tmp_path):
     for name in ('study_runs.csv', 'study_summary.csv', 'sample_diagnostics.csv', 'tables/study_summary.md',
                  'tables/study_summary.tex', *findings):
         assert (tmp_path / name).read_text() == (committed / name).read_text(), name
-
 
 
 def _md_tables(lines) -> list[list[str]]:

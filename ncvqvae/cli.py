@@ -11,7 +11,7 @@ from pathlib import Path
 from .core import OneLineParser, int_at_least, malloc_env, outputs_dir, positive_int, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .runs import (CONFIGS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, NOTEBOOK_FILE, STATES, Run, all_runs_dirs, default_runs_dir,
-                          experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
+                          diagnostics_path, experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
                           resolve_protocol, results_root, save_diagnostics, save_record, select_datasets, variant, write_csv)
 from .launch import EXECUTORS, SubmitError, _without_env, format_table, run_sweep, slurm_parameters, sweep_states, time_left, time_spent
 from .study import write_diagnostics_table, write_results_tables
@@ -304,9 +304,9 @@ def _fractions(v) -> str: return '/'.join(f'{100 * x:.0f}' for x in v)
 
 def cmd_diagnose(args) -> int:
     """`sample_diagnostics` for every evaluated run of the runs folder that has none yet or an older one (one that
-    lacks a key, `diagnostics_missing`; all with --force), each recorded under `outputs/results/diagnostics` and the
-    table rebuilt as it finishes; an older record whose checkpoints are gone is kept as it is. 1 if a run had none and
-    could not be done."""
+    lacks a key, `diagnostics_missing`; all with --force), each recorded under `outputs/results/diagnostics`, the tables
+    rebuilt after each record that changed and once at the end; an older record whose checkpoints are gone is kept as
+    it is. 1 if a run had none and could not be done."""
     from ncvqvae.evaluate import DIAGNOSTICS_FILE, diagnostics_missing, sample_diagnostics
     from ncvqvae.tables import write_findings
     outs = [o] if (o := _runs_arg(args)) else all_runs_dirs()
@@ -329,8 +329,10 @@ def cmd_diagnose(args) -> int:
         print(f"{name}: FID {d['fid']:.2f}; conditional, train mix {d['fid_train_mix']:.2f}, test mix {d['fid_test_mix']:.2f}; "
               f"classes {_fractions(d['uncond_class_frac'])} unconditional, {_fractions(d['train_class_frac'])} train, "
               f"{_fractions(d['test_class_frac'])} test", flush=True)
+        was = read_json_or_none(diagnostics_path(results, *(d[k] for k in ('dataset', 'config', 'seed', 'latent_width', 'preset'))))
         save_diagnostics(run_dir, results)
-        write_diagnostics_table(results); write_findings(results)         # after each: a run takes minutes
+        if was != d: write_diagnostics_table(results); write_findings(results)   # after each new one: a run takes minutes
+    if runs: write_diagnostics_table(results); write_findings(results)      # once more: a table deleted by hand comes back
     print(f'{len(runs) - len(failed)} of {len(runs)} evaluated run(s) of {out} diagnosed; '
           f"{results.parent / 'sample_diagnostics.csv'}")
     return 1 if failed else 0

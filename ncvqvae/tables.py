@@ -15,10 +15,9 @@ from .runs import CONFIGS, read_diagnostics, read_records, run_seconds, variant
 from .study import METRICS, cd_groups, md_lines, metric, ssl_effect
 
 # %% auto #0
-__all__ = ['EFFECT_ROWS', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows', 'effect_rows',
-           'effect_table', 'rank_plot', 'mean_prob', 'fid_ranks', 'value_or', 'study_batch', 'objective',
-           'with_diagnostics', 'md_table', 'with_diagnostic_figures', 'config_table', 'findings_markdown',
-           'write_findings']
+__all__ = ['EFFECT_ROWS', 'RUN_KEY', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows',
+           'effect_rows', 'effect_table', 'rank_plot', 'mean_prob', 'fid_ranks', 'value_or', 'study_batch', 'objective',
+           'with_diagnostics', 'md_table', 'config_table', 'findings_markdown', 'write_findings']
 
 # %% ../nbs/45_tables.ipynb #t005
 def seed_cell(values, name: str, expected: int) -> str:
@@ -135,15 +134,18 @@ def objective(rec) -> dict:
             'views agree at floor': barlow_agreement_at_floor(b, D, lambd) if m == 'barlowtwins' and b else np.nan,
             'SSL end / floor': value_or(rec, 'ssl_loss_final', np.nan) / floor if ssl and floor else np.nan}
 
-def with_diagnostics(recs: pd.DataFrame, diags: pd.DataFrame) -> pd.DataFrame:
-    """Records with two figures of their sample diagnostics (NaN where there are none): the test-mix FID, and how far
-    the unconditional samples' class mix is from the train split's (total variation: half the L1 distance)."""
-    keys, new = ['dataset', 'config', 'seed'], ['fid_test_mix', 'uncond_tv_train']
-    if not len(recs): return recs
-    if not len(diags): return recs.assign(**{k: np.nan for k in new})
-    tv = [0.5 * np.abs(np.subtract(u, t)).sum() if isinstance(u, list) and isinstance(t, list) else np.nan
-          for u, t in zip(diags['uncond_class_frac'], diags['train_class_frac'])]
-    return recs.drop(columns=new, errors='ignore').merge(diags[keys + new[:1]].assign(uncond_tv_train=tv), on=keys, how='left')
+RUN_KEY = ('dataset', 'preset', 'latent_width', 'config', 'seed')     # what names one run (and its records' path)
+
+def with_diagnostics(recs, diags, names):
+    """Each record with `names` from the diagnostics record of the same run (`RUN_KEY`; None where there is none).
+    Lists of dicts in, a list out; DataFrames in, a DataFrame out, the figures as floats (NaN where there is none)."""
+    if isinstance(recs, pd.DataFrame):
+        rows = with_diagnostics(recs.to_dict('records'), pd.DataFrame(diags).to_dict('records'), names)
+        return pd.DataFrame(rows, index=recs.index, columns=[*dict.fromkeys([*recs.columns, *names])]).astype({k: float for k in names})
+    key = lambda r: tuple(r[k] for k in RUN_KEY)
+    by = {key(d): d for d in diags}
+    return [{**r, **{k: (by.get(key(r)) or {}).get(k) for k in names}} for r in recs]
+
 
 # %% ../nbs/45_tables.ipynb #t023
 FINDINGS_DIAGNOSTICS = ('is_test_mix', 'label_agreement_test_mix')      # the diagnostics next to the study's metrics
@@ -152,12 +154,6 @@ def md_table(df: pd.DataFrame, index_name: str = '') -> list[str]:
     "`df` as the lines of a Markdown table, its index as the first column (named `index_name`), missing cells blank."
     cell = lambda v: '' if v is None or (isinstance(v, float) and np.isnan(v)) else v
     return md_lines([index_name, *df.columns], [[i, *map(cell, row)] for i, row in zip(df.index, df.to_numpy(dtype=object))])
-
-def with_diagnostic_figures(recs: list[dict], diags: list[dict]) -> list[dict]:
-    "Each record with `FINDINGS_DIAGNOSTICS` from the diagnostics record of the same run (None where there is none)."
-    key = lambda r: (r['dataset'], r['preset'], r['latent_width'], r['config'], r['seed'])
-    by = {key(d): d for d in diags}
-    return [{**r, **{k: (by.get(key(r)) or {}).get(k) for k in FINDINGS_DIAGNOSTICS}} for r in recs]
 
 def config_table(recs: list[dict], names) -> pd.DataFrame:
     "Per configuration of `recs` (one dataset and width): the seed count, then `compare_cell` of each of `names` over its seeds."
@@ -169,7 +165,7 @@ def config_table(recs: list[dict], names) -> pd.DataFrame:
 
 def findings_markdown(recs: list[dict], diags: list[dict] = ()) -> str:
     "README's findings tables for the records of one preset and width (with their diagnostics records), as Markdown."
-    recs = with_diagnostic_figures(recs, list(diags))
+    recs = with_diagnostics(recs, diags, FINDINGS_DIAGNOSTICS)
     names = [*METRICS, *FINDINGS_DIAGNOSTICS]
     i = list(METRICS).index('is_mean') + 1
     by_config = [*list(METRICS)[:i], *FINDINGS_DIAGNOSTICS, *list(METRICS)[i:]]   # the diagnostics next to IS
