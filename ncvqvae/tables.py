@@ -183,16 +183,18 @@ def findings_markdown(recs: list[dict], diags: list[dict] = ()) -> str:
                                                                    'so that a copy of it says which it is.']
     for d in dict.fromkeys(r['dataset'] for r in recs):
         lines += ['', f'### {d}', ''] + md_table(config_table([r for r in recs if r['dataset'] == d], by_config), d)
-    if width == REFERENCE_LATENT_WIDTH:
-        _, n = agreement(pair_stats(recs), pair_stats(authors_figures()))
-        if n['compared']:
-            lines += ['', "## Agreement with the authors' runs", '',
-                      'Comparisons of the SSL effect whose sign agrees with theirs / comparisons, over all, and over those '
-                      'where both effects exceed the pooled std of their two arms.', '']
-            count = lambda v: {'agree / compared': f"{v['agree']}/{v['compared']}",
-                               'outside noise': f"{v['agree_outside_noise']}/{v['compared_outside_noise']}"}
-            t = pd.DataFrame.from_dict({'all': count(n), **{metric(m).label: count(v) for m, v in n['by_metric'].items() if v['compared']}}, orient='index')
-            lines += md_table(t, 'metric')
+    _, n = agreement(pair_stats(recs), pair_stats(authors_figures()))
+    if n['compared']:
+        lines += ['', "## Agreement with the authors' runs", '',
+                  'Comparisons of the SSL effect whose sign agrees with theirs / comparisons, over all, and over those '
+                  'where both effects exceed the pooled std of their two arms.' +
+                  ('' if width == REFERENCE_LATENT_WIDTH else f' Theirs are at latent width {REFERENCE_LATENT_WIDTH}, these at '
+                   f'{width}: the counts say whether the direction of their effect holds under this protocol, not a '
+                   'like-for-like comparison.'), '']
+        count = lambda v: {'agree / compared': f"{v['agree']}/{v['compared']}",
+                           'outside noise': f"{v['agree_outside_noise']}/{v['compared_outside_noise']}"}
+        t = pd.DataFrame.from_dict({'all': count(n), **{metric(m).label: count(v) for m, v in n['by_metric'].items() if v['compared']}}, orient='index')
+        lines += md_table(t, 'metric')
     return '\n'.join(lines) + '\n'
 
 def write_findings(results) -> list[Path]:
