@@ -146,7 +146,6 @@ def with_diagnostics(recs, diags, names):
     by = {key(d): d for d in diags}
     return [{**r, **{k: (by.get(key(r)) or {}).get(k) for k in names}} for r in recs]
 
-
 # %% ../nbs/45_tables.ipynb #t023
 FINDINGS_DIAGNOSTICS = ('is_test_mix', 'label_agreement_test_mix')      # the diagnostics next to the study's metrics
 
