@@ -11,10 +11,9 @@ from pathlib import Path
 from .core import OneLineParser, int_at_least, malloc_env, outputs_dir, positive_int, read_json_or_none
 from .data import EMBEDDED_DATASET, STUDY_DATASETS, download_ucr, find_ucr
 from .runs import (CONFIGS, ERROR_FILE, LOCK_FILE, NOT_A_CHANGE, NOTEBOOK_FILE, STATES, Run, all_runs_dirs, default_runs_dir,
-                          diagnostics_path, experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
+                          experiment_runs_dir, notebook_path, plan_sweep, read_records, record_experiment, repo_root,
                           resolve_protocol, results_root, save_diagnostics, save_record, select_datasets, variant, write_csv)
 from .launch import EXECUTORS, SubmitError, _without_env, format_table, run_sweep, slurm_parameters, sweep_states, time_left, time_spent
-from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['EXAMPLES', 'FCN_COLUMNS', 'COMMANDS', 'parse_value', 'parse_params', 'build_parser', 'sweep_command', 'cmd_sweep',
@@ -264,8 +263,10 @@ def cmd_report(args) -> int:
     "Execute nbs/report.ipynb on the runs folder into `<out>/report.ipynb` and render `<out>/report.html`."
     import papermill as pm
     from nbconvert import HTMLExporter
+    from ncvqvae.stage1 import check_latent_width
     proto = resolve_protocol(parse_params(args.param))
     preset, width = proto['preset'], proto['latent_width']
+    check_latent_width(width)                                              # a width no run can have: say so, not "no runs"
     out = _runs_arg(args) or default_runs_dir(preset, width)
     if not out.is_dir() and not read_records(results_root(out), width, preset):
         raise FileNotFoundError(f'no runs folder {out} and no result records of {variant(preset, width)} under '
@@ -293,9 +294,8 @@ def cmd_results(args) -> int:
         for run in Run.found(out):
             n += save_record(run.dir, results) is not None
             save_diagnostics(run.dir, results)
-    from ncvqvae.tables import write_findings                            # pandas only where tables are written
-    runs_csv, summary_csv = write_results_tables(results)
-    write_diagnostics_table(results); write_findings(results)
+    from ncvqvae.tables import write_tables                              # pandas only where tables are written
+    runs_csv, summary_csv, *_ = write_tables(results)
     print(f'{n} run(s) of {", ".join(map(str, outs)) or "no runs folder"} recorded under {results}; '
           f'{len(read_records(results))} record(s) in {runs_csv.name} and {summary_csv.name}')
     return 0
@@ -308,7 +308,7 @@ def cmd_diagnose(args) -> int:
     rebuilt after each record that changed and once at the end; an older record whose checkpoints are gone is kept as
     it is. 1 if a run had none and could not be done."""
     from ncvqvae.evaluate import DIAGNOSTICS_FILE, diagnostics_missing, sample_diagnostics
-    from ncvqvae.tables import write_findings
+    from ncvqvae.tables import write_tables
     outs = [o] if (o := _runs_arg(args)) else all_runs_dirs()
     if not outs or not all(o.is_dir() for o in outs):
         raise FileNotFoundError(f'no runs folder {outs[0] if outs else outputs_dir() / "runs-<preset>-w<width>"}: '
@@ -329,10 +329,8 @@ def cmd_diagnose(args) -> int:
         print(f"{name}: FID {d['fid']:.2f}; conditional, train mix {d['fid_train_mix']:.2f}, test mix {d['fid_test_mix']:.2f}; "
               f"classes {_fractions(d['uncond_class_frac'])} unconditional, {_fractions(d['train_class_frac'])} train, "
               f"{_fractions(d['test_class_frac'])} test", flush=True)
-        was = read_json_or_none(diagnostics_path(results, *(d[k] for k in ('dataset', 'config', 'seed', 'latent_width', 'preset'))))
-        save_diagnostics(run_dir, results)
-        if was != d: write_diagnostics_table(results); write_findings(results)   # after each new one: a run takes minutes
-    if runs: write_diagnostics_table(results); write_findings(results)      # once more: a table deleted by hand comes back
+        if save_diagnostics(run_dir, results) and i < len(runs): write_tables(results)   # a run takes minutes: keep up
+    if runs: write_tables(results)                      # at the end, changed or not: a table deleted by hand comes back
     print(f'{len(runs) - len(failed)} of {len(runs)} evaluated run(s) of {out} diagnosed; '
           f"{results.parent / 'sample_diagnostics.csv'}")
     return 1 if failed else 0

@@ -17,7 +17,6 @@ from .core import FileLock, LOCK_HEARTBEAT_S, append_jsonl, atomic_write_json, c
 from .core import read_json_or_none, update_json
 from .runs import (ERROR_FILE, LOCK_FILE, NOTEBOOK_FILE, PARAMS_FILE, Run, notebook_path, read_records, repo_root,
                    run_seconds, run_status, save_diagnostics, save_record)
-from .study import write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['OWN_SBATCH_OPTIONS', 'SLURM_JOB_FILE', 'SLURM_LIVE', 'SLURM_FAILED', 'EXECUTORS', 'RunLock', 'notebook_seconds',
@@ -81,11 +80,9 @@ def run_one(spec: Run, notebook=None) -> dict:
             err = None if status == 'done' else dict(error='the notebook finished but wrote no ' +
                                                      ('eval.json' if spec.evaluate else 'summary_stage2.json'))
             if err is None and spec.evaluate and spec.results is not None:
-                save_record(run_dir, spec.results, spec.protocol)
-                write_results_tables(spec.results)
-                if save_diagnostics(run_dir, spec.results): write_diagnostics_table(spec.results)
-                from ncvqvae.tables import write_findings                  # pandas only where tables are written
-                write_findings(spec.results)
+                save_record(run_dir, spec.results, spec.protocol); save_diagnostics(run_dir, spec.results)
+                from ncvqvae.tables import write_tables                    # pandas only where tables are written
+                write_tables(spec.results)
         except Exception as e:
             if _interrupted.is_set(): raise                    # stopped half-way (papermill may wrap the exit): missing
             err = _error_record(e)

@@ -14,7 +14,7 @@ from .evaluate import check_n_cas, check_n_uncond
 from .fcn import FCNConfig
 from .maskgit import PriorConfig
 from .runs import Run, _literal, default_runs_dir, notebook_parameters, notebook_path
-from .stage1 import Stage1Config, TrainConfig, config_name, preset_settings
+from .stage1 import Stage1Config, TrainConfig, check_latent_width, config_name, preset_settings
 from .stage2 import Stage2TrainConfig
 
 # %% auto #0
@@ -118,9 +118,7 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     opt = {k: none_if_empty(p[k]) for k in OPTIONAL}
     settings = _attempt(problems, preset_settings, p['preset'], latent_width=opt['latent_width'],
                         stft_window=opt['stft_window'], res_kernel=opt['res_kernel'], weight_decay=opt['weight_decay'])
-    w = (settings or {}).get('latent_width')
-    if w is not None and not (w >= 1 and w & (w - 1) == 0):
-        problems.append(f'latent_width must be a power of two (the encoder halves the frames), e.g. 8 or 32; got {w}')
+    if settings: _attempt(problems, check_latent_width, settings['latent_width'])
     for k in ('batch_size', 'stage2_batch_size'):
         if p[k] < 2: problems.append(f'{k} must be at least 2 (BatchNorm needs two series per batch), got {p[k]}')
     if p['n_samples_per_class'] < 1: problems.append(f'n_samples_per_class must be >= 1, got {p["n_samples_per_class"]}')

@@ -253,12 +253,15 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
     missing = [k for k in ('dataset', 'config', 'seed', 'latent_width', 'preset') if rec.get(k) is None]
     if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}: a run of a superseded version, or not evaluated by '
                                  f'this one; re-run it (nbs/train.ipynb resumes) or its evaluation (nbs/evaluate.ipynb)')
-    return _write_if_changed(record_path(results, *(rec[k] for k in ('dataset', 'config', 'seed', 'latent_width', 'preset'))), rec)
+    path = record_path(results, *(rec[k] for k in ('dataset', 'config', 'seed', 'latent_width', 'preset')))
+    _write_if_changed(path, rec)
+    return path
 
-def _write_if_changed(path, rec: dict) -> Path:
-    "Write `rec` to `path` unless the file holds the same record (maybe in another key order), so it stays as it was."
-    if read_json_or_none(path) != rec: atomic_write_json(path, rec)
-    return Path(path)
+def _write_if_changed(path, rec: dict) -> bool:
+    """Write `rec` to `path` unless the file holds the same record (maybe in another key order), so it stays as it was;
+    whether it wrote."""
+    if changed := read_json_or_none(path) != rec: atomic_write_json(path, rec)
+    return changed
 
 def read_records(results, latent_width: int | None = None, preset: str | None = None) -> list[dict]:
     "Every result record under `results` (of one latent width and preset, if given), sorted by dataset, preset, width, config, seed."
@@ -314,10 +317,12 @@ def diagnostics_path(results, dataset: str, config: str, seed: int, latent_width
     return record_path(diagnostics_root(results), dataset, config, seed, latent_width, preset)
 
 def save_diagnostics(run_dir, results) -> Path | None:
-    "Copy a run's `diagnostics.json` to its record under `results`'s sibling `diagnostics/`; None if it has none."
+    """Copy a run's `diagnostics.json` to its record under `results`'s sibling `diagnostics/`: the record's path if this
+    wrote it, None if the run has none or its record already says the same (so a caller rebuilds tables only on a change)."""
     d = read_json_or_none(Path(run_dir) / 'diagnostics.json')
     if d is None: return None
-    return _write_if_changed(diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width'], d['preset']), d)
+    path = diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width'], d['preset'])
+    return path if _write_if_changed(path, d) else None
 
 def read_diagnostics(results, latent_width: int | None = None, preset: str | None = None) -> list[dict]:
     "Every diagnostics record next to `results` (of one latent width, if given), in the order of `read_records`."

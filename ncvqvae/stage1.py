@@ -24,9 +24,9 @@ from .ssl import SSL_METHODS, Projector, pool_latent, ssl_loss, default_ssl_weig
 from .probes import run_probes
 
 # %% auto #0
-__all__ = ['PRESETS', 'CKPT_NAME', 'DOWNSTREAM', 'Stage1Config', 'preset_settings', 'NCVQVAE', 'TrainConfig', 'config_name',
-           'encode_split', 'probe_splits', 'supersede_downstream', 'train_stage1', 'stage1_summary', 'load_stage1',
-           'take_stage1']
+__all__ = ['PRESETS', 'CKPT_NAME', 'DOWNSTREAM', 'Stage1Config', 'preset_settings', 'check_latent_width', 'NCVQVAE',
+           'TrainConfig', 'config_name', 'encode_split', 'probe_splits', 'supersede_downstream', 'train_stage1',
+           'stage1_summary', 'load_stage1', 'take_stage1']
 
 # %% ../nbs/13_stage1.ipynb #c005
 @dataclass(frozen=True)
@@ -89,6 +89,11 @@ def preset_settings(preset: str = 'seed', **explicit) -> dict:
     if unknown := sorted(set(explicit) - set(PRESETS[preset])):
         raise ValueError(f'{unknown} are not preset settings; a preset sets {", ".join(PRESETS[preset])}')
     return {k: v if explicit.get(k) is None else explicit[k] for k, v in PRESETS[preset].items()}
+
+def check_latent_width(w) -> None:
+    "Raise unless `w` is a power of two, so that the runs of a width (and its folder, `<preset>-w<width>`) mean one model."
+    if not (type(w) is int and w >= 1 and w & (w - 1) == 0):
+        raise ValueError(f'latent_width must be a power of two (the encoder halves the frames), e.g. 8 or 32; got {w!r}')
 
 # %% ../nbs/13_stage1.ipynb #c008
 class NCVQVAE(nn.Module):

@@ -48,7 +48,7 @@ DIAGNOSTIC_METRICS = _registry(Metric('fid_test_mix', 'min', 'FID, test mix', 1,
                                Metric('fid_train_mix', 'min', 'FID, train mix', 1, 2),
                                Metric('is_test_mix', 'max', 'IS, test mix', 1, 2, 3),
                                Metric('uncond_tv_train', 'min', 'class mix off train (TV)', 1, 3),
-                               Metric('label_agreement_test_mix', 'max', 'FCN names the class %', 100, 0))
+                               Metric('label_agreement_test_mix', 'max', 'FCN names the class %', 100, 0, 1))
 ALL_METRICS = {**METRICS, **TIMES, **DIAGNOSTIC_METRICS}
 
 def metric(name: str) -> Metric:

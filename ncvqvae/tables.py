@@ -12,12 +12,12 @@ from .authors import REFERENCE_LATENT_WIDTH, agreement, authors_figures, pair_st
 from .core import atomic_write_text
 from .data import STUDY_DATASETS
 from .runs import CONFIGS, read_diagnostics, read_records, run_seconds, variant
-from .study import METRICS, cd_groups, md_lines, metric, ssl_effect
+from .study import METRICS, cd_groups, md_lines, metric, ssl_effect, write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['EFFECT_ROWS', 'RUN_KEY', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows',
            'effect_rows', 'effect_table', 'rank_plot', 'mean_prob', 'fid_ranks', 'value_or', 'study_batch', 'objective',
-           'with_diagnostics', 'md_table', 'config_table', 'findings_markdown', 'write_findings']
+           'with_diagnostics', 'md_table', 'config_table', 'findings_markdown', 'write_findings', 'write_tables']
 
 # %% ../nbs/45_tables.ipynb #t005
 def seed_cell(values, name: str, expected: int) -> str:
@@ -203,3 +203,9 @@ def write_findings(results) -> list[Path]:
         mine = lambda rs: [r for r in rs if variant(r['preset'], r['latent_width']) == v]
         out.append(atomic_write_text(Path(results).parent / 'tables' / f'findings-{v}.md', findings_markdown(mine(recs), mine(diags))))
     return out
+
+# %% ../nbs/45_tables.ipynb #0b4f4c6f
+def write_tables(results) -> list[Path]:
+    """Rebuild every table of the records under `results`: `study_runs.csv`, `study_summary.csv` (and its paper tables),
+    `sample_diagnostics.csv`, and the findings files; their paths."""
+    return [*write_results_tables(results), write_diagnostics_table(results), *write_findings(results)]
