@@ -15,11 +15,12 @@ from .data import EMBEDDED_DATASET, STUDY_DATASETS, UCR_DATASETS, find_ucr, sugg
 
 # %% auto #0
 __all__ = ['CONFIGS', 'SEEDS', 'GRID_PARAMETERS', 'PROTOCOL', 'STATES', 'LOCK_FILE', 'ERROR_FILE', 'PARAMS_FILE', 'NOTEBOOK_FILE',
-           'EVAL_KEYS', 'OBJECTIVE_KEYS', 'NOT_A_CHANGE', 'DIAGNOSTIC_COLUMNS', 'select_configs', 'select_seeds',
-           'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters', 'Run',
-           'results_root', 'experiment_runs_dir', 'variant', 'default_runs_dir', 'all_runs_dirs', 'resolve_protocol',
-           'plan_sweep', 'run_status', 'record_path', 'save_record', 'read_records', 'run_seconds', 'write_csv',
-           'record_experiment', 'diagnostics_root', 'diagnostics_path', 'save_diagnostics', 'read_diagnostics']
+           'EVAL_KEYS', 'OBJECTIVE_KEYS', 'RUN_KEY', 'NOT_A_CHANGE', 'DIAGNOSTIC_COLUMNS', 'select_configs',
+           'select_seeds', 'check_dataset', 'select_datasets', 'repo_root', 'notebook_path', 'notebook_parameters',
+           'Run', 'results_root', 'experiment_runs_dir', 'variant', 'default_runs_dir', 'all_runs_dirs',
+           'resolve_protocol', 'plan_sweep', 'run_status', 'record_path', 'save_record', 'read_records', 'run_seconds',
+           'write_csv', 'record_experiment', 'diagnostics_root', 'diagnostics_path', 'save_diagnostics',
+           'read_diagnostics']
 
 # %% ../nbs/40_runs.ipynb #r006
 CONFIGS = {'vqvae': ('none', 'warp'), 'barlowtwins-warp': ('barlowtwins', 'warp'),
@@ -234,6 +235,8 @@ EVAL_KEYS = ('dataset', 'config', 'seed', 'ssl_method', 'augmentations', 'preset
 OBJECTIVE_KEYS = ('proj_dim', 'ssl_weight', 'lambd', 'cov_weight', 'stage1_batch_size', 'ssl_loss_final',
                   'recon_loss_final')     # evaluate.stage1_objective: what the stage-1 loss was and where it ended
 
+RUN_KEY = ('dataset', 'preset', 'latent_width', 'config', 'seed')     # what names one run: its records' path, their joins
+
 def record_path(results, dataset: str, config: str, seed: int, latent_width: int, preset: str = 'seed') -> Path:
     "Where the record of a run goes: `<results>/<dataset>/<preset>-w<width>/<config>-seed<seed>.json`."
     return Path(results) / dataset / variant(preset, latent_width) / f'{config}-seed{seed}.json'
@@ -250,10 +253,10 @@ def save_record(run_dir, results, protocol: dict | None = None) -> Path | None:
              **{k: s1.get('train', {}).get(k) for k in ('precision', 'preset', 'weight_decay')},
              'stage1_threads': s1.get('runs_on', {}).get('threads')}         # CPU runs reproduce at one thread count
     rec = {**(protocol or {}), **{k: v for k, v in known.items() if v is not None}, **ev}
-    missing = [k for k in ('dataset', 'config', 'seed', 'latent_width', 'preset') if rec.get(k) is None]
+    missing = [k for k in RUN_KEY if rec.get(k) is None]
     if missing: raise ValueError(f'{run_dir}/eval.json has no {missing}: a run of a superseded version, or not evaluated by '
                                  f'this one; re-run it (nbs/train.ipynb resumes) or its evaluation (nbs/evaluate.ipynb)')
-    path = record_path(results, *(rec[k] for k in ('dataset', 'config', 'seed', 'latent_width', 'preset')))
+    path = record_path(results, **{k: rec[k] for k in RUN_KEY})
     _write_if_changed(path, rec)
     return path
 
@@ -269,7 +272,7 @@ def read_records(results, latent_width: int | None = None, preset: str | None = 
     if latent_width is not None: recs = [r for r in recs if r.get('latent_width') == latent_width]
     if preset is not None: recs = [r for r in recs if r.get('preset') == preset]
     order = {c: i for i, c in enumerate(CONFIGS)}
-    return sorted(recs, key=lambda r: (r['dataset'], r['preset'], r['latent_width'], order.get(r['config'], 99), r['seed']))
+    return sorted(recs, key=lambda r: tuple(order.get(r[k], 99) if k == 'config' else r[k] for k in RUN_KEY))
 
 def run_seconds(rec: dict) -> float | None:
     "A recorded run's time: stage 1 + stage 2 + evaluation (None if the record lacks one)."
@@ -321,7 +324,7 @@ def save_diagnostics(run_dir, results) -> Path | None:
     wrote it, None if the run has none or its record already says the same (so a caller rebuilds tables only on a change)."""
     d = read_json_or_none(Path(run_dir) / 'diagnostics.json')
     if d is None: return None
-    path = diagnostics_path(results, d['dataset'], d['config'], d['seed'], d['latent_width'], d['preset'])
+    path = diagnostics_path(results, **{k: d[k] for k in RUN_KEY})
     return path if _write_if_changed(path, d) else None
 
 def read_diagnostics(results, latent_width: int | None = None, preset: str | None = None) -> list[dict]:

@@ -11,12 +11,12 @@ import pandas as pd
 from .authors import REFERENCE_LATENT_WIDTH, agreement, authors_figures, pair_stats
 from .core import atomic_write_text
 from .data import STUDY_DATASETS
-from .runs import CONFIGS, read_diagnostics, read_records, run_seconds, variant
+from .runs import CONFIGS, RUN_KEY, read_diagnostics, read_records, run_seconds, variant
 from .study import METRICS, cd_groups, md_lines, metric, ssl_effect, write_diagnostics_table, write_results_tables
 
 # %% auto #0
-__all__ = ['EFFECT_ROWS', 'RUN_KEY', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows',
-           'effect_rows', 'effect_table', 'rank_plot', 'mean_prob', 'fid_ranks', 'value_or', 'study_batch', 'objective',
+__all__ = ['EFFECT_ROWS', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows', 'effect_rows',
+           'effect_table', 'rank_plot', 'mean_prob', 'fid_ranks', 'value_or', 'study_batch', 'objective',
            'with_diagnostics', 'md_table', 'config_table', 'findings_markdown', 'write_findings', 'write_tables']
 
 # %% ../nbs/45_tables.ipynb #t005
@@ -134,8 +134,6 @@ def objective(rec) -> dict:
             'views agree at floor': barlow_agreement_at_floor(b, D, lambd) if m == 'barlowtwins' and b else np.nan,
             'SSL end / floor': value_or(rec, 'ssl_loss_final', np.nan) / floor if ssl and floor else np.nan}
 
-RUN_KEY = ('dataset', 'preset', 'latent_width', 'config', 'seed')     # what names one run (and its records' path)
-
 def with_diagnostics(recs, diags, names):
     """Each record with `names` from the diagnostics record of the same run (`RUN_KEY`; None where there is none).
     Lists of dicts in, a list out; DataFrames in, a DataFrame out, the figures as floats (NaN where there is none)."""
@@ -204,7 +202,7 @@ def write_findings(results) -> list[Path]:
         out.append(atomic_write_text(Path(results).parent / 'tables' / f'findings-{v}.md', findings_markdown(mine(recs), mine(diags))))
     return out
 
-# %% ../nbs/45_tables.ipynb #0b4f4c6f
+# %% ../nbs/45_tables.ipynb #3afa0d1b
 def write_tables(results) -> list[Path]:
     """Rebuild every table of the records under `results`: `study_runs.csv`, `study_summary.csv` (and its paper tables),
     `sample_diagnostics.csv`, and the findings files; their paths."""
