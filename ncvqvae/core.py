@@ -160,12 +160,15 @@ def temp_sibling(path, suffix: str = '.tmp') -> Path:
     _remove_dead_tmps(path, suffix)
     return path.parent / f'{_tmp_prefix(path)}{os.urandom(4).hex()}{suffix}'
 
+_UMASK = os.umask(0o022); os.umask(_UMASK)                          # read once: os.umask is not thread-safe
+
 def _atomic_write(path, write_fn, mode='w'):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_dead_tmps(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_tmp_prefix(path), suffix='.tmp')
-    try:
+    try:                                        # mkstemp makes it 0600: give it the mode a plain open() would
+        os.fchmod(fd, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_UMASK)
         with os.fdopen(fd, mode) as f:
             write_fn(f)
             f.flush(); os.fsync(f.fileno())
