@@ -329,7 +329,7 @@ def cmd_diagnose(args) -> int:
         print(f"{name}: FID {d['fid']:.2f}; conditional, train mix {d['fid_train_mix']:.2f}, test mix {d['fid_test_mix']:.2f}; "
               f"classes {_fractions(d['uncond_class_frac'])} unconditional, {_fractions(d['train_class_frac'])} train, "
               f"{_fractions(d['test_class_frac'])} test", flush=True)
-        if save_diagnostics(run_dir, results) and i < len(runs): write_tables(results)   # a run takes minutes: keep up
+        if save_diagnostics(run_dir, results) and i < len(runs): write_tables(results)   # a run takes minutes: keep up (the last: below)
     if runs: write_tables(results)                      # at the end, changed or not: a table deleted by hand comes back
     print(f'{len(runs) - len(failed)} of {len(runs)} evaluated run(s) of {out} diagnosed; '
           f"{results.parent / 'sample_diagnostics.csv'}")

@@ -118,7 +118,8 @@ def run_settings(params: dict, defaults: dict | None = None, check_device: bool 
     opt = {k: none_if_empty(p[k]) for k in OPTIONAL}
     settings = _attempt(problems, preset_settings, p['preset'], latent_width=opt['latent_width'],
                         stft_window=opt['stft_window'], res_kernel=opt['res_kernel'], weight_decay=opt['weight_decay'])
-    if settings: _attempt(problems, check_latent_width, settings['latent_width'])
+    w = settings and settings['latent_width']
+    if type(w) is int and w >= 1: _attempt(problems, check_latent_width, w)   # 0 or less: Stage1Config says so, once
     for k in ('batch_size', 'stage2_batch_size'):
         if p[k] < 2: problems.append(f'{k} must be at least 2 (BatchNorm needs two series per batch), got {p[k]}')
     if p['n_samples_per_class'] < 1: problems.append(f'n_samples_per_class must be >= 1, got {p["n_samples_per_class"]}')
