@@ -17,10 +17,10 @@ from .runs import (CONFIGS, DIAGNOSTIC_COLUMNS, EVAL_KEYS, OBJECTIVE_KEYS, PROTO
                    read_records, results_root, run_status, select_configs, select_datasets, select_seeds, variant, write_csv)
 
 # %% auto #0
-__all__ = ['METRICS', 'TIMES', 'DIAGNOSTIC_METRICS', 'ALL_METRICS', 'NEMENYI_Q05', 'Metric', 'metric', 'metric_sign',
-           'write_results_tables', 'md_lines', 'write_paper_tables', 'write_diagnostics_table', 'collect_results',
-           'found_outside_study', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test', 'cd_groups', 'ssl_groups',
-           'ssl_effect']
+__all__ = ['METRICS', 'TIMES', 'DIAGNOSTIC_METRICS', 'ALL_METRICS', 'NEMENYI_Q05', 'MIN_WILCOXON_UNITS', 'Metric', 'metric',
+           'metric_sign', 'write_results_tables', 'md_lines', 'write_paper_tables', 'write_diagnostics_table',
+           'collect_results', 'found_outside_study', 'win_counts', 'average_ranks', 'nemenyi_cd', 'rank_test',
+           'cd_groups', 'ssl_groups', 'ssl_effect']
 
 # %% ../nbs/44_study.ipynb #s006
 @dataclasses.dataclass(frozen=True)
@@ -199,10 +199,13 @@ def ssl_groups(config: str) -> list[str]:
     "The groups an NC-VQVAE configuration counts in: itself, its SSL method, and 'all'."
     return [config, CONFIGS[check_choice('config', config, CONFIGS)][0], 'all']
 
-def ssl_effect(records: Sequence[dict], metric: str, baseline: str = 'vqvae', min_units: int = 6) -> list[dict]:
+MIN_WILCOXON_UNITS = 6   # below 6 differing units a two-sided signed-rank p cannot go under 0.05 (5 units: 0.0625)
+
+def ssl_effect(records: Sequence[dict], metric: str, baseline: str = 'vqvae', min_units: int = MIN_WILCOXON_UNITS) -> list[dict]:
     """Per group of `ssl_groups` (configurations first, then methods, then 'all'): the NC-VQVAE runs of `records`
     against the `baseline` run of the same dataset, latent width and seed, as {group, metric, n, better, worse,
-    mean_diff, median_diff, p_value}; differences are signed so that positive is better on `metric`."""
+    mean_diff, median_diff, p_value}; differences are signed so that positive is better on `metric`; p_value is the
+    Wilcoxon signed-rank test's, None where fewer than `min_units` units differ."""
     sign = metric_sign(metric)
     ok = lambda r: r.get(metric) is not None and np.isfinite(float(r[metric]))
     key = lambda r: (r['dataset'], r['latent_width'], r['seed'])

@@ -12,7 +12,7 @@ from .authors import REFERENCE_LATENT_WIDTH, agreement, authors_figures, pair_st
 from .core import atomic_write_text
 from .data import STUDY_DATASETS
 from .runs import CONFIGS, RUN_KEY, read_diagnostics, read_records, run_seconds, variant
-from .study import METRICS, cd_groups, md_lines, metric, ssl_effect, write_diagnostics_table, write_results_tables
+from .study import METRICS, MIN_WILCOXON_UNITS, cd_groups, md_lines, metric, ssl_effect, write_diagnostics_table, write_results_tables
 
 # %% auto #0
 __all__ = ['EFFECT_ROWS', 'FINDINGS_DIAGNOSTICS', 'seed_cell', 'compare_cell', 'study_table', 'hours_rows', 'effect_rows',
@@ -173,7 +173,7 @@ def findings_markdown(recs: list[dict], diags: list[dict] = ()) -> str:
              f"{', '.join(map(str, seeds))}; rebuilt from the records by `ncvqvae.tables.write_findings`.", '',
              '## The SSL effect, seed by seed', '',
              'Each NC-VQVAE run against the naive VQVAE run of the same dataset and seed (`study.ssl_effect`): units better '
-             '/ units · mean difference, positive is better · Wilcoxon p from 6 units.', '']
+             f'/ units · mean difference, positive is better · Wilcoxon signed-rank p, shown where at least {MIN_WILCOXON_UNITS} units differ.', '']
     effects = effect_rows(recs, names)
     lines += md_table(effect_table(effects, names), 'against the naive VQVAE') if effects else ['No paired runs yet.']
     lines += ['', '## Per dataset and configuration', '', 'Mean ± std over seeds; `(n=k)` where only k of its seeds have the figure. Each table is headed by its dataset, '
